@@ -1,0 +1,70 @@
+# Every target installs what it needs, so `make dev` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NODE_VERSION := 24.21.0
+TOOLS := $(CURDIR)/.tools
+# The project targets Node 24; an older system node (these machines ship 20) gets Node 24 from
+# the npm registry's `node` package, put first on PATH for every recipe (npm included).
+SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+ifeq ($(shell [ "$(SYSTEM_NODE_MAJOR)" -ge 24 ] && echo yes),yes)
+NODE_DEP :=
+else
+NODE_DIR := $(TOOLS)/node-$(NODE_VERSION)
+NODE_DEP := $(NODE_DIR)/node_modules/node/bin/node
+export PATH := $(NODE_DIR)/node_modules/node/bin:$(PATH)
+endif
+
+IMAGE ?= cloudnet-operator:dev
+
+.PHONY: help install build typecheck lint unit test dev run crds crds-check bench docker-build clean
+
+help:
+	@echo "make dev          control plane + simulated clouds + operator, with the examples"
+	@echo "make test         typecheck, lint and every test"
+	@echo "make build        compile to dist/"
+	@echo "make run          the operator against \$$KUBECONFIG"
+	@echo "make crds         regenerate crds/ from src/api"
+	@echo "make bench        benchmarks, JSON results in bench/results/"
+	@echo "make docker-build the container image"
+
+$(NODE_DEP):
+	@mkdir -p $(NODE_DIR)
+	cd $(NODE_DIR) && echo "{}" > package.json && npm install --no-save --no-package-lock --no-audit --no-fund node@$(NODE_VERSION) >/dev/null
+	@$(NODE_DEP) --version
+
+node_modules/.package-lock.json: package-lock.json $(NODE_DEP)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+build: install
+	npm run --silent build
+
+typecheck: install
+	npm run --silent typecheck
+
+lint: install
+	npm run --silent lint
+
+crds: install
+	node scripts/gen-crds.ts
+
+test: install typecheck lint
+	npx vitest run
+
+dev: install
+	node dev/dev.ts
+
+run: install
+	node src/main.ts $(ARGS)
+
+bench: install
+	node bench/run.ts
+
+docker-build:
+	docker build -t $(IMAGE) .
+
+clean:
+	rm -rf dist .dev
