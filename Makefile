@@ -17,7 +17,8 @@ endif
 
 IMAGE ?= cloudnet-operator:dev
 
-.PHONY: help install build typecheck lint unit test dev run crds crds-check bench docker-build clean
+
+.PHONY: help install test-deps build typecheck lint unit test dev run crds crds-check bench docker-build clean
 
 help:
 	@echo "make dev          control plane + simulated clouds + operator, with the examples"
@@ -39,6 +40,13 @@ node_modules/.package-lock.json: package-lock.json $(NODE_DEP)
 
 install: node_modules/.package-lock.json
 
+# The real `openstack` CLI checks that the OpenStack simulator answers it as Neutron does.
+OPENSTACK_CLI := /usr/bin/openstack
+$(OPENSTACK_CLI):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-openstackclient >/dev/null
+
+test-deps: install $(OPENSTACK_CLI)
+
 build: install
 	npm run --silent build
 
@@ -51,7 +59,10 @@ lint: install
 crds: install
 	node scripts/gen-crds.ts
 
-test: install typecheck lint
+crds-check: install
+	node scripts/gen-crds.ts --check
+
+test: test-deps typecheck lint
 	npx vitest run
 
 dev: install

@@ -65,14 +65,23 @@ kube.stdout!.pipe(process.stdout);
 const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { cwd: root, stdio: 'inherit' });
 kubectl('apply', '--server-side', '-f', 'crds/');
 kubectl('wait', '--for=condition=Established', '--timeout=30s', 'crd', '--all');
+// kubectl cached discovery before the CRDs existed; refresh it so `kubectl get cloudnet` works at once.
+execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'api-resources'], { cwd: root, stdio: 'ignore' });
 
-const operator = start('operator', ['src/main.ts', '--kubeconfig', kubeconfig, '--leader-elect=false']);
+const operator = start('operator', [
+  'src/main.ts',
+  '--kubeconfig', kubeconfig,
+  '--leader-elect=false',
+  '--metrics-bind-address', '127.0.0.1:8080',
+  '--health-probe-bind-address', '127.0.0.1:8081',
+]);
 operator.stdout!.pipe(process.stdout);
 
 console.error(`
 cloudnet-operator dev environment is up.
   control plane  ${String(url)}
   kubeconfig     ${kubeconfig}
+  metrics        http://127.0.0.1:8080/metrics   probes http://127.0.0.1:8081/readyz
 
 Try:
   export KUBECONFIG=${kubeconfig}

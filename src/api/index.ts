@@ -1,0 +1,14 @@
+// Every kind the operator serves. The CRD generator and the manager iterate these lists.
+import { floatingIP } from './floatingip.ts';
+import { network } from './network.ts';
+import { port } from './port.ts';
+import { providerConfig } from './providerconfig.ts';
+import { router } from './router.ts';
+import { securityGroup } from './securitygroup.ts';
+import { subnet } from './subnet.ts';
+
+/** Cloud resources, in dependency order (a kind only references kinds before it, or itself). */
+export const managedKinds = [network, subnet, router, securityGroup, port, floatingIP] as const;
+export const kinds = [providerConfig, ...managedKinds] as const;
+
+export { floatingIP, network, port, providerConfig, router, securityGroup, subnet };

@@ -1,0 +1,125 @@
+// SecurityGroup: a Neutron security group whose rules are kept as a set.
+import { Type } from '@sinclair/typebox';
+import { validations } from './cel.ts';
+import { defineKind } from './kind.ts';
+import type { ImportFilterOf, ManifestOf, ObjectOf, ObservedOf, ResourceOf, SpecOf, StatusOf } from './kind.ts';
+import { localRef } from './meta.ts';
+import { CIDR, Description, FilterTags, ProjectID, Tags, filterName, neutronName, observedCommon } from './neutron.ts';
+import { defaulted } from './schema.ts';
+
+// Protocols whose port range means ports, and those where it means ICMP type and code (names and numbers).
+const PORT_PROTOCOLS = "['tcp', 'udp', 'sctp', 'dccp', 'udplite', '6', '17', '132', '33', '136']";
+const ICMP_PROTOCOLS = "['icmp', 'icmpv6', 'ipv6-icmp', '1', '58']";
+
+const portNumber = (description: string) => Type.Integer({ description, minimum: 0, maximum: 65535 });
+
+const SecurityGroupRule = Type.Object(
+  {
+    direction: Type.Union([Type.Literal('ingress'), Type.Literal('egress')], { description: 'ingress or egress.' }),
+    ethertype: defaulted(
+      Type.Union([Type.Literal('IPv4'), Type.Literal('IPv6')], { description: 'IPv4 (default) or IPv6.' }),
+      'IPv4',
+    ),
+    protocol: Type.Optional(
+      Type.String({
+        description: 'A protocol name (tcp, udp, icmp, icmpv6, sctp, ...) or number 0-255; unset matches any.',
+        pattern: '^([a-z][-a-z0-9]*|[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])$',
+        maxLength: 32,
+      }),
+    ),
+    portRangeMin: Type.Optional(portNumber('First port; for ICMP, the type.')),
+    portRangeMax: Type.Optional(portNumber('Last port; for ICMP, the code.')),
+    remoteIPPrefix: Type.Optional(CIDR),
+    remoteGroupRef: Type.Optional(
+      localRef('Traffic from members of this SecurityGroup (this group\'s own name refers to itself).'),
+    ),
+    description: Type.Optional(Description),
+  },
+  validations(
+    {
+      rule: '!has(self.remoteIPPrefix) || !has(self.remoteGroupRef)',
+      message: 'set remoteIPPrefix or remoteGroupRef, not both',
+    },
+    { rule: '!has(self.portRangeMax) || has(self.portRangeMin)', message: 'portRangeMax needs portRangeMin' },
+    {
+      rule: `!has(self.portRangeMin) || (has(self.protocol) && (self.protocol in ${PORT_PROTOCOLS} || self.protocol in ${ICMP_PROTOCOLS}))`,
+      message: 'a port range needs protocol tcp, udp, sctp, dccp or udplite (ports), or icmp or icmpv6 (type and code)',
+    },
+    {
+      rule: `!has(self.portRangeMin) || !has(self.portRangeMax) || !has(self.protocol) || !(self.protocol in ${PORT_PROTOCOLS}) || self.portRangeMin <= self.portRangeMax`,
+      message: 'portRangeMin must not be greater than portRangeMax',
+    },
+    {
+      rule:
+        `!has(self.protocol) || !(self.protocol in ${ICMP_PROTOCOLS}) || ` +
+        '((!has(self.portRangeMin) || self.portRangeMin <= 255) && (!has(self.portRangeMax) || self.portRangeMax <= 255))',
+      message: 'for ICMP, portRangeMin is the type and portRangeMax the code, each 0-255',
+    },
+    {
+      rule:
+        "!has(self.remoteIPPrefix) || !isCIDR(self.remoteIPPrefix) || cidr(self.remoteIPPrefix).ip().family() == (self.ethertype == 'IPv4' ? 4 : 6)",
+      message: 'remoteIPPrefix must be of the ethertype family',
+      fieldPath: '.remoteIPPrefix',
+    },
+  ),
+);
+
+const Resource = Type.Object({
+  name: Type.Optional(neutronName('security group')),
+  description: Type.Optional(Description),
+  stateful: defaulted(Type.Boolean({ description: 'Connection tracking (default true).' }), true),
+  rules: Type.Optional(
+    Type.Array(SecurityGroupRule, {
+      description:
+        "The group's rules, kept as a set: missing rules are created, others deleted (including the " +
+        'egress rules the cloud adds to a new group, unless listed here).',
+      maxItems: 128,
+      'x-kubernetes-list-type': 'atomic',
+    }),
+  ),
+  tags: Type.Optional(Tags),
+});
+
+const ImportFilter = Type.Object({
+  name: Type.Optional(filterName()),
+  tags: Type.Optional(FilterTags),
+  projectID: Type.Optional(ProjectID),
+});
+
+const ObservedRule = Type.Object({
+  id: Type.String(),
+  direction: Type.Optional(Type.String()),
+  ethertype: Type.Optional(Type.String()),
+  protocol: Type.Optional(Type.String()),
+  portRangeMin: Type.Optional(Type.Integer()),
+  portRangeMax: Type.Optional(Type.Integer()),
+  remoteIPPrefix: Type.Optional(Type.String()),
+  remoteGroupID: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+});
+
+const Observed = Type.Object({
+  ...observedCommon,
+  stateful: Type.Optional(Type.Boolean()),
+  rules: Type.Optional(Type.Array(ObservedRule, { 'x-kubernetes-list-type': 'atomic' })),
+});
+
+export const securityGroup = defineKind({
+  kind: 'SecurityGroup',
+  plural: 'securitygroups',
+  shortNames: ['sg'],
+  description: 'A Neutron security group and its rules.',
+  resource: Resource,
+  importFilter: ImportFilter,
+  observed: Observed,
+  printerColumns: [{ name: 'Stateful', type: 'boolean', jsonPath: '.status.resource.stateful' }],
+});
+
+export type SecurityGroup = ObjectOf<typeof securityGroup>;
+export type SecurityGroupManifest = ManifestOf<typeof securityGroup>;
+export type SecurityGroupSpec = SpecOf<typeof securityGroup>;
+export type SecurityGroupStatus = StatusOf<typeof securityGroup>;
+export type SecurityGroupResource = ResourceOf<typeof securityGroup>;
+export type SecurityGroupRule = SecurityGroupResource['rules'] extends (infer R)[] | undefined ? R : never;
+export type SecurityGroupImportFilter = ImportFilterOf<typeof securityGroup>;
+export type SecurityGroupObserved = ObservedOf<typeof securityGroup>;

@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { HttpClient, type RetryPolicy } from '../http.ts';
+import type { RateLimit } from '../rate-limit.ts';
+import { KeystoneAuth } from './auth.ts';
+import type { OpenStackCloudConfig } from './config.ts';
+import { classifyOpenStackError } from './errors.ts';
+import { Neutron } from './neutron.ts';
+import { OpenStackSession } from './session.ts';
+
+export interface OpenStackClientOptions {
+  cloud: OpenStackCloudConfig;
+  registry: Registry;
+  /** PEM CA bundle from the ProviderConfig's Secret (clouds.yaml `cacert` names a file instead). */
+  caBundle?: string;
+  rateLimit?: RateLimit;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  tokenRefreshMarginMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Everything one ProviderConfig needs to talk to OpenStack; build one per ProviderConfig and
+ * share it across kinds, so its token cache and rate limit are shared too.
+ */
+export class OpenStackClient {
+  readonly http: HttpClient;
+  readonly auth: KeystoneAuth;
+  readonly session: OpenStackSession;
+  readonly neutron: Neutron;
+  #cloud: OpenStackCloudConfig;
+
+  constructor(options: OpenStackClientOptions) {
+    this.#cloud = options.cloud;
+    this.http = new HttpClient({
+      provider: 'openstack',
+      registry: options.registry,
+      classify: classifyOpenStackError,
+      caBundle: options.caBundle,
+      verify: options.cloud.verify,
+      rateLimit: options.rateLimit,
+      timeoutMs: options.timeoutMs,
+      retry: options.retry,
+      logger: options.logger,
+    });
+    this.auth = new KeystoneAuth(this.http, options.cloud.auth, { refreshMarginMs: options.tokenRefreshMarginMs });
+    this.session = new OpenStackSession(this.http, this.auth, options.cloud);
+    this.neutron = new Neutron(this.session);
+  }
+
+  /**
+   * Picks up a changed Secret without a restart: new credentials drop the cached token, new
+   * region/interface/overrides apply to the next request. TLS settings are fixed per client;
+   * returns false when they changed and the caller must build a new client instead.
+   */
+  update(cloud: OpenStackCloudConfig): boolean {
+    if (cloud.verify !== this.#cloud.verify) return false;
+    this.auth.setCredentials(cloud.auth);
+    this.session.setEndpoints(cloud);
+    this.#cloud = cloud;
+    return true;
+  }
+
+  /**
+   * What a ProviderConfig's Ready condition needs: authenticates (or takes the pre-issued
+   * token) and resolves the network endpoint. Throws the CloudError that says why not.
+   */
+  async probe(signal?: AbortSignal): Promise<{ networkEndpoint: string }> {
+    return { networkEndpoint: await this.session.endpoint('network', signal) };
+  }
+
+  close(): void {
+    this.http.close();
+  }
+}

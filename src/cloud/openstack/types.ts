@@ -1,0 +1,185 @@
+/** Neutron v2.0 objects as the API returns them (snake_case, as on the wire). */
+
+/** Fields every standard-attribute resource carries. */
+export interface NeutronStandardAttrs {
+  id: string;
+  name: string;
+  description: string;
+  project_id: string;
+  tenant_id: string;
+  tags: string[];
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NeutronNetwork extends NeutronStandardAttrs {
+  status: 'ACTIVE' | 'DOWN' | 'BUILD' | 'ERROR' | string;
+  admin_state_up: boolean;
+  shared: boolean;
+  'router:external': boolean;
+  mtu: number;
+  port_security_enabled?: boolean;
+  subnets: string[];
+  availability_zone_hints: string[];
+  availability_zones: string[];
+  dns_domain?: string;
+  ipv4_address_scope: string | null;
+  ipv6_address_scope: string | null;
+  is_default?: boolean;
+  qos_policy_id?: string | null;
+  'provider:network_type'?: string;
+  'provider:physical_network'?: string | null;
+  'provider:segmentation_id'?: number | null;
+}
+
+export interface NeutronAllocationPool {
+  start: string;
+  end: string;
+}
+
+export interface NeutronHostRoute {
+  destination: string;
+  nexthop: string;
+}
+
+export interface NeutronSubnet extends NeutronStandardAttrs {
+  network_id: string;
+  ip_version: 4 | 6;
+  cidr: string;
+  gateway_ip: string | null;
+  enable_dhcp: boolean;
+  allocation_pools: NeutronAllocationPool[];
+  dns_nameservers: string[];
+  host_routes: NeutronHostRoute[];
+  ipv6_address_mode: 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless' | null;
+  ipv6_ra_mode: 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless' | null;
+  subnetpool_id: string | null;
+  service_types: string[];
+  segment_id: string | null;
+  dns_publish_fixed_ip?: boolean;
+}
+
+export interface NeutronFixedIp {
+  subnet_id: string;
+  ip_address: string;
+}
+
+export interface NeutronExternalGatewayInfo {
+  network_id: string;
+  enable_snat?: boolean;
+  external_fixed_ips?: Array<{ subnet_id?: string; ip_address?: string }>;
+}
+
+export interface NeutronRouter extends NeutronStandardAttrs {
+  status: string;
+  admin_state_up: boolean;
+  external_gateway_info: NeutronExternalGatewayInfo | null;
+  routes: NeutronHostRoute[];
+  distributed?: boolean;
+  ha?: boolean;
+  availability_zone_hints?: string[];
+  availability_zones?: string[];
+  flavor_id?: string | null;
+}
+
+/** The answer of PUT /routers/{id}/add_router_interface and remove_router_interface. */
+export interface NeutronRouterInterface {
+  id: string;
+  subnet_id: string;
+  subnet_ids: string[];
+  port_id: string;
+  network_id: string;
+  tenant_id: string;
+  project_id: string;
+  tags?: string[];
+}
+
+export interface NeutronAllowedAddressPair {
+  ip_address: string;
+  mac_address?: string;
+}
+
+export interface NeutronPort extends NeutronStandardAttrs {
+  network_id: string;
+  status: 'ACTIVE' | 'DOWN' | 'BUILD' | 'ERROR' | string;
+  admin_state_up: boolean;
+  mac_address: string;
+  fixed_ips: NeutronFixedIp[];
+  device_id: string;
+  device_owner: string;
+  security_groups: string[];
+  allowed_address_pairs: NeutronAllowedAddressPair[];
+  port_security_enabled?: boolean;
+  extra_dhcp_opts?: Array<{ opt_name: string; opt_value: string; ip_version?: number }>;
+  qos_policy_id?: string | null;
+  'binding:host_id'?: string | null;
+  'binding:vif_type'?: string | null;
+  'binding:vnic_type'?: string;
+  'binding:profile'?: Record<string, unknown> | null;
+  dns_name?: string;
+  dns_assignment?: Array<{ hostname: string; ip_address: string; fqdn: string }>;
+}
+
+export interface NeutronSecurityGroupRule {
+  id: string;
+  security_group_id: string;
+  direction: 'ingress' | 'egress';
+  ethertype: 'IPv4' | 'IPv6';
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  remote_address_group_id?: string | null;
+  description: string;
+  project_id: string;
+  tenant_id: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+  normalized_cidr?: string | null;
+  belongs_to_default_sg?: boolean;
+}
+
+export interface NeutronSecurityGroup extends NeutronStandardAttrs {
+  stateful: boolean;
+  shared?: boolean;
+  security_group_rules: NeutronSecurityGroupRule[];
+}
+
+export interface NeutronFloatingIp extends NeutronStandardAttrs {
+  status: 'ACTIVE' | 'DOWN' | 'ERROR' | string;
+  floating_ip_address: string;
+  floating_network_id: string;
+  router_id: string | null;
+  port_id: string | null;
+  fixed_ip_address: string | null;
+  dns_domain?: string;
+  dns_name?: string;
+  qos_policy_id?: string | null;
+  port_details?: {
+    name: string;
+    network_id: string;
+    mac_address: string;
+    admin_state_up: boolean;
+    status: string;
+    device_id: string;
+    device_owner: string;
+  } | null;
+  port_forwardings?: unknown[];
+}
+
+export interface NeutronExtension {
+  alias: string;
+  name: string;
+  description: string;
+  updated: string;
+  links: unknown[];
+}
+
+/** A page link in `<plural>_links`. */
+export interface NeutronLink {
+  rel: 'next' | 'previous' | string;
+  href: string;
+}

@@ -1,0 +1,502 @@
+// Admission of every kind through the local API server's schema validation (OpenAPI + CEL):
+// valid manifests pass; each invalid one fails with its message on its field; immutability holds.
+import { describe, expect, it } from 'vitest';
+import { compileSchema } from '../../dev/kube/schema/index.ts';
+import type { CompiledSchema, FieldCause } from '../../dev/kube/schema/index.ts';
+import { kinds } from '../../src/api/index.ts';
+import * as examples from './examples.ts';
+
+type Manifest = (typeof examples.validExamples)[number];
+type Loose = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const compiled = new Map<string, CompiledSchema>(
+  kinds.map((k) => [k.kind, compileSchema(k.crd.spec.versions[0]!.schema.openAPIV3Schema as Record<string, unknown>)]),
+);
+
+/** What the API server stores for `manifest`: defaults applied, unknown fields pruned. */
+function stored(manifest: Loose): Loose {
+  const schema = compiled.get(manifest.kind as string)!;
+  const obj = structuredClone(manifest);
+  schema.applyDefaults(obj);
+  schema.prune(obj);
+  return obj;
+}
+
+/** Validation causes for creating `manifest`, or for updating `old` to it. */
+function admit(manifest: Loose, old?: Loose): FieldCause[] {
+  return compiled.get(manifest.kind as string)!.validate(stored(manifest), old && stored(old));
+}
+
+/** A copy of `manifest` changed by `edit`. */
+function variant(manifest: Manifest | Loose, edit: (m: Loose) => void): Loose {
+  const copy = structuredClone(manifest) as Loose;
+  edit(copy);
+  return copy;
+}
+
+function expectRejected(causes: FieldCause[], field: string, message: string) {
+  expect(causes, `expected "${field}: ${message}"`).toContainEqual(
+    expect.objectContaining({ field, message: expect.stringContaining(message) }),
+  );
+}
+
+describe('valid manifests', () => {
+  it.each(examples.validExamples.map((m) => [`${m.kind} ${m.metadata.name}`, m] as const))('%s is accepted', (_, m) => {
+    expect(admit(m)).toEqual([]);
+  });
+
+  it.each(examples.validExamples.map((m) => [`${m.kind} ${m.metadata.name}`, m] as const))(
+    '%s can be re-applied unchanged',
+    (_, m) => {
+      expect(admit(m, m)).toEqual([]);
+    },
+  );
+});
+
+describe('defaults', () => {
+  it('fills the managed envelope and the resource', () => {
+    const net = stored(examples.networkMinimal);
+    expect(net.spec).toEqual({
+      providerConfigRef: { name: 'openstack' },
+      managementPolicy: 'Managed',
+      deletionPolicy: 'Delete',
+      resource: { adminStateUp: true },
+    });
+  });
+
+  it('fills the ProviderConfig rate limit, secret keys and TLS verification', () => {
+    const pc = stored(examples.providerConfigCloudsYAML);
+    expect(pc.spec.rateLimit).toEqual({ qps: 10, burst: 20 });
+    expect(pc.spec.openstack.credentialsSecretRef).toEqual({ name: 'openstack-clouds', key: 'clouds.yaml' });
+    expect(pc.spec.openstack.insecureSkipTLSVerify).toBe(false);
+    const exo = stored(examples.providerConfigExoscale);
+    expect(exo.spec.exoscale.apiKeySecretRef).toEqual({ name: 'exoscale', key: 'apiKey' });
+    expect(exo.spec.exoscale.apiSecretSecretRef).toEqual({ name: 'exoscale', key: 'apiSecret' });
+  });
+
+  it('fills security group rule ethertypes and subnet DHCP', () => {
+    expect(stored(examples.securityGroupFull).spec.resource.rules[0].ethertype).toBe('IPv4');
+    expect(stored(examples.subnetV4).spec.resource.enableDHCP).toBe(true);
+  });
+});
+
+describe('managed envelope', () => {
+  const net = examples.networkFull;
+
+  it('ObserveOnly requires import', () => {
+    const m = variant(examples.networkImported, (x) => delete x.spec.import);
+    expectRejected(admit(m), 'spec.import', 'managementPolicy ObserveOnly requires import');
+  });
+
+  it('ObserveOnly forbids resource', () => {
+    const m = variant(examples.networkImported, (x) => (x.spec.resource = { mtu: 1500 }));
+    expectRejected(admit(m), 'spec.resource', 'resource must not be set when managementPolicy is ObserveOnly');
+  });
+
+  it('Managed requires resource, also when importing', () => {
+    const m = variant(net, (x) => {
+      delete x.spec.resource;
+      x.spec.import = { id: 'abc' };
+    });
+    expectRejected(admit(m), 'spec.resource', 'resource is required when managementPolicy is Managed');
+    const adopt = variant(net, (x) => (x.spec.import = { id: 'abc' }));
+    expect(admit(adopt)).toEqual([]);
+  });
+
+  it('import sets exactly one of id and filter', () => {
+    const both = variant(net, (x) => (x.spec.import = { id: 'abc', filter: { name: 'x' } }));
+    expectRejected(admit(both), 'spec.import', 'import must set exactly one of id or filter');
+    const neither = variant(net, (x) => (x.spec.import = {}));
+    expectRejected(admit(neither), 'spec.import', 'import must set exactly one of id or filter');
+  });
+
+  it('import.filter sets at least one field', () => {
+    const m = variant(net, (x) => (x.spec.import = { filter: {} }));
+    expectRejected(admit(m), 'spec.import.filter', 'import.filter must set at least one of: name, tags, external');
+  });
+
+  it('import cannot be added, changed or removed', () => {
+    const withId = variant(net, (x) => (x.spec.import = { id: 'abc' }));
+    const otherId = variant(net, (x) => (x.spec.import = { id: 'def' }));
+    const message = 'import is immutable';
+    expectRejected(admit(withId, net), 'spec.import', message);
+    expectRejected(admit(otherId, withId), 'spec.import', message);
+    expectRejected(admit(net, withId), 'spec.import', message);
+    expect(admit(withId, withId)).toEqual([]);
+  });
+
+  it('ObserveOnly can become Managed with a resource', () => {
+    const managed = variant(examples.networkImported, (x) => {
+      x.spec.managementPolicy = 'Managed';
+      x.spec.resource = { mtu: 1500 };
+    });
+    expect(admit(managed, examples.networkImported)).toEqual([]);
+  });
+
+  it('providerConfigRef is immutable', () => {
+    const m = variant(net, (x) => (x.spec.providerConfigRef = { name: 'other' }));
+    expectRejected(admit(m, net), 'spec.providerConfigRef', 'providerConfigRef is immutable');
+  });
+
+  it('policies are enums and resyncPeriod a Go duration', () => {
+    expectRejected(admit(variant(net, (x) => (x.spec.managementPolicy = 'Unmanaged'))), 'spec.managementPolicy', 'Unsupported value');
+    expectRejected(admit(variant(net, (x) => (x.spec.deletionPolicy = 'Retain'))), 'spec.deletionPolicy', 'Unsupported value');
+    for (const ok of ['0', '10m', '1h30m', '1.5h', '300ms']) {
+      expect(admit(variant(net, (x) => (x.spec.resyncPeriod = ok))), ok).toEqual([]);
+    }
+    for (const bad of ['10 minutes', '5', '-1m', '1d', '']) {
+      expectRejected(admit(variant(net, (x) => (x.spec.resyncPeriod = bad))), 'spec.resyncPeriod', 'should match');
+    }
+  });
+});
+
+describe('ProviderConfig', () => {
+  const pw = examples.providerConfigPassword;
+
+  it('needs the settings of its provider, and only those', () => {
+    expectRejected(
+      admit(variant(pw, (x) => delete x.spec.openstack)),
+      'spec.openstack',
+      'openstack settings are required when provider is openstack',
+    );
+    expectRejected(
+      admit(variant(pw, (x) => (x.spec.exoscale = examples.providerConfigExoscale.spec.exoscale))),
+      'spec.exoscale',
+      'exoscale settings are only valid when provider is exoscale',
+    );
+    expectRejected(
+      admit(variant(examples.providerConfigExoscale, (x) => delete x.spec.exoscale)),
+      'spec.exoscale',
+      'exoscale settings are required when provider is exoscale',
+    );
+  });
+
+  it('provider is immutable', () => {
+    const m = variant(pw, (x) => {
+      x.spec.provider = 'exoscale';
+      delete x.spec.openstack;
+      x.spec.exoscale = examples.providerConfigExoscale.spec.exoscale;
+    });
+    expect(admit(m)).toEqual([]);
+    expectRejected(admit(m, pw), 'spec.provider', 'provider is immutable');
+  });
+
+  it('takes credentials from a clouds.yaml or from explicit auth, not both', () => {
+    const both = variant(pw, (x) => {
+      x.spec.openstack.credentialsSecretRef = { name: 'clouds' };
+      x.spec.openstack.cloud = 'devstack';
+    });
+    expectRejected(admit(both), 'spec.openstack', 'set exactly one of credentialsSecretRef (a clouds.yaml) or auth');
+    const noCloud = variant(examples.providerConfigCloudsYAML, (x) => delete x.spec.openstack.cloud);
+    expectRejected(admit(noCloud), 'spec.openstack.cloud', 'cloud names the entry of the clouds.yaml');
+  });
+
+  it('checks each auth type has its secret and identity', () => {
+    const auth = (edit: (a: Loose) => void) => admit(variant(pw, (x) => edit(x.spec.openstack.auth)));
+    expectRejected(auth((a) => delete a.passwordSecretRef), 'spec.openstack.auth', 'password auth needs passwordSecretRef');
+    expectRejected(auth((a) => delete a.username), 'spec.openstack.auth', 'password auth needs passwordSecretRef and username or userID');
+    expectRejected(
+      auth((a) => (a.type = 'v3applicationcredential')),
+      'spec.openstack.auth',
+      'v3applicationcredential auth needs applicationCredentialSecretRef',
+    );
+    expectRejected(auth((a) => (a.type = 'token')), 'spec.openstack.auth.passwordSecretRef', 'passwordSecretRef is only used by password auth');
+    expectRejected(auth((a) => (a.domainName = 'Default')), 'spec.openstack.auth', 'scope to a project or to a domain, not both');
+    expectRejected(auth((a) => (a.type = 'kerberos')), 'spec.openstack.auth.type', 'Unsupported value');
+    const appCred = auth((a) => {
+      a.type = 'v3applicationcredential';
+      delete a.passwordSecretRef;
+      a.applicationCredentialID = 'ac-1';
+      a.applicationCredentialSecretRef = { name: 'ac' };
+    });
+    expect(appCred).toEqual([]);
+  });
+
+  it('needs authURL except for token auth with endpoint overrides', () => {
+    expectRejected(
+      admit(variant(pw, (x) => delete x.spec.openstack.auth.authURL)),
+      'spec.openstack.auth',
+      'auth.authURL is required, except for token auth with endpointOverrides',
+    );
+    const tokenNoOverrides = variant(examples.providerConfigToken, (x) => delete x.spec.openstack.endpointOverrides);
+    expectRejected(admit(tokenNoOverrides), 'spec.openstack.auth', 'auth.authURL is required');
+  });
+
+  it('validates URLs, zones and rate limits', () => {
+    expectRejected(
+      admit(variant(examples.providerConfigToken, (x) => (x.spec.openstack.endpointOverrides.network = 'api.example.com'))),
+      'spec.openstack.endpointOverrides.network',
+      'should match',
+    );
+    expectRejected(
+      admit(variant(examples.providerConfigExoscale, (x) => (x.spec.exoscale.zone = 'Geneva'))),
+      'spec.exoscale.zone',
+      'should match',
+    );
+    expectRejected(admit(variant(pw, (x) => (x.spec.rateLimit.qps = 0))), 'spec.rateLimit.qps', 'should be greater than 0');
+  });
+
+  it('never takes a secret inline: unknown fields such as password are pruned', () => {
+    const m = variant(pw, (x) => (x.spec.openstack.auth.password = 'hunter2'));
+    expect(stored(m).spec.openstack.auth).not.toHaveProperty('password');
+  });
+});
+
+describe('Network', () => {
+  const net = examples.networkFull;
+
+  it('availabilityZoneHints cannot be added, changed or removed', () => {
+    const message = 'availabilityZoneHints is immutable: create a new Network to change it';
+    const changed = variant(net, (x) => (x.spec.resource.availabilityZoneHints = ['az2']));
+    const removed = variant(net, (x) => delete x.spec.resource.availabilityZoneHints);
+    expectRejected(admit(changed, net), 'spec.resource.availabilityZoneHints', message);
+    expectRejected(admit(removed, net), 'spec.resource.availabilityZoneHints', message);
+    expectRejected(admit(net, removed), 'spec.resource.availabilityZoneHints', message);
+  });
+
+  it('everything else can be updated in place', () => {
+    const updated = variant(net, (x) => {
+      Object.assign(x.spec.resource, { name: 'renamed', description: 'd', mtu: 9000, adminStateUp: false, shared: true });
+      x.spec.resource.tags = ['other'];
+      x.spec.deletionPolicy = 'Delete';
+      x.spec.resyncPeriod = '0';
+    });
+    expect(admit(updated, net)).toEqual([]);
+  });
+
+  it('bounds mtu and reserves the operator tags', () => {
+    expectRejected(admit(variant(net, (x) => (x.spec.resource.mtu = 67))), 'spec.resource.mtu', 'should be greater than or equal to 68');
+    expectRejected(admit(variant(net, (x) => (x.spec.resource.mtu = 9217))), 'spec.resource.mtu', 'should be less than or equal to 9216');
+    expectRejected(
+      admit(variant(net, (x) => (x.spec.resource.tags = ['cloudnet-managed']))),
+      'spec.resource.tags[0]',
+      'tags starting with cloudnet- are reserved for the operator',
+    );
+  });
+});
+
+describe('Subnet', () => {
+  const v4 = examples.subnetV4;
+  const v6 = examples.subnetV6;
+  const edit = (m: Manifest, f: (r: Loose) => void) => variant(m, (x) => f(x.spec.resource));
+
+  it('rejects an invalid CIDR', () => {
+    for (const cidr of ['10.0.0.0/33', '10.0.0/24', 'not-a-cidr', '10.0.0.0']) {
+      expectRejected(admit(edit(v4, (r) => (r.cidr = cidr))), 'spec.resource.cidr', 'cidr must be a CIDR');
+    }
+  });
+
+  it('rejects host bits in the CIDR', () => {
+    expectRejected(admit(edit(v4, (r) => (r.cidr = '10.0.0.1/24'))), 'spec.resource.cidr', 'cidr must be a network address');
+  });
+
+  it('rejects an ipVersion that disagrees with the CIDR', () => {
+    expectRejected(admit(edit(v4, (r) => (r.ipVersion = 6))), 'spec.resource.ipVersion', 'ipVersion must match the address family of cidr');
+    expectRejected(
+      admit(edit(v6, (r) => (r.cidr = '10.1.0.0/16'))),
+      'spec.resource.ipVersion',
+      'ipVersion must match the address family of cidr',
+    );
+    expectRejected(admit(edit(v4, (r) => (r.ipVersion = 5))), 'spec.resource.ipVersion', 'Unsupported value');
+  });
+
+  it('rejects a gateway outside the CIDR, not an IP, or combined with noGateway', () => {
+    expectRejected(admit(edit(v4, (r) => (r.gatewayIP = '10.0.1.1'))), 'spec.resource.gatewayIP', 'gatewayIP must be an address inside cidr');
+    expectRejected(admit(edit(v4, (r) => (r.gatewayIP = '2001:db8::1'))), 'spec.resource.gatewayIP', 'inside cidr');
+    expectRejected(admit(edit(v4, (r) => (r.gatewayIP = 'router'))), 'spec.resource.gatewayIP', 'gatewayIP must be an IPv4 or IPv6 address');
+    expectRejected(admit(edit(v4, (r) => (r.noGateway = true))), 'spec.resource.gatewayIP', 'set gatewayIP or noGateway: true, not both');
+    expect(admit(edit(v4, (r) => (r.noGateway = false)))).toEqual([]);
+  });
+
+  it('rejects an allocation pool outside the CIDR', () => {
+    expectRejected(
+      admit(edit(v4, (r) => (r.allocationPools = [{ start: '10.0.0.10', end: '10.0.1.10' }]))),
+      'spec.resource.allocationPools',
+      'every allocation pool must be inside cidr',
+    );
+    expectRejected(
+      admit(edit(v4, (r) => r.allocationPools.push({ start: '192.168.0.1', end: '192.168.0.9' }))),
+      'spec.resource.allocationPools',
+      'every allocation pool must be inside cidr',
+    );
+    expectRejected(
+      admit(edit(v4, (r) => (r.allocationPools = [{ start: 'a', end: '10.0.0.9' }]))),
+      'spec.resource.allocationPools[0].start',
+      'must be an IPv4 or IPv6 address',
+    );
+  });
+
+  it('rejects host routes of the other IP version and IPv6 modes on IPv4', () => {
+    expectRejected(
+      admit(edit(v4, (r) => (r.hostRoutes = [{ destination: '2001:db8::/48', nextHop: '10.0.0.254' }]))),
+      'spec.resource.hostRoutes',
+      'hostRoutes must use the IP version of the subnet',
+    );
+    expectRejected(admit(edit(v4, (r) => (r.ipv6AddressMode = 'slaac'))), 'spec.resource', 'ipv6AddressMode and ipv6RAMode need ipVersion 6');
+    expectRejected(
+      admit(edit(v6, (r) => (r.ipv6RAMode = 'dhcpv6-stateful'))),
+      'spec.resource.ipv6RAMode',
+      'ipv6AddressMode and ipv6RAMode must be equal when both are set',
+    );
+  });
+
+  it('cidr, ipVersion and networkRef are immutable; the rest is not', () => {
+    expectRejected(
+      admit(edit(v4, (r) => (r.cidr = '10.0.0.0/16')), v4),
+      'spec.resource.cidr',
+      'cidr is immutable: create a new Subnet to change it',
+    );
+    const v6Cidr = edit(v4, (r) => {
+      r.ipVersion = 6;
+      r.cidr = '2001:db8::/64';
+      delete r.gatewayIP;
+      delete r.allocationPools;
+      delete r.hostRoutes;
+    });
+    expectRejected(admit(v6Cidr, v4), 'spec.resource.ipVersion', 'ipVersion is immutable');
+    expectRejected(admit(edit(v4, (r) => (r.networkRef = { name: 'other' })), v4), 'spec.resource.networkRef', 'networkRef is immutable');
+    const updated = edit(v4, (r) => {
+      r.gatewayIP = '10.0.0.254';
+      r.enableDHCP = false;
+      r.allocationPools = [{ start: '10.0.0.2', end: '10.0.0.9' }];
+      r.dnsNameservers = ['1.1.1.1'];
+      r.name = 'renamed';
+    });
+    expect(admit(updated, v4)).toEqual([]);
+  });
+});
+
+describe('Router', () => {
+  const router = examples.routerFull;
+
+  it('lists each interface subnet once', () => {
+    const m = variant(router, (x) => x.spec.resource.interfaces.push({ subnetRef: { name: 'app-subnet' } }));
+    expectRejected(admit(m), 'spec.resource.interfaces', 'interfaces must list each Subnet once');
+  });
+
+  it('needs a subnet or an address for each gateway fixed IP', () => {
+    const m = variant(router, (x) => (x.spec.resource.externalGateway.fixedIPs = [{}]));
+    expectRejected(admit(m), 'spec.resource.externalGateway.fixedIPs[0]', 'a fixed IP needs subnetRef, ipAddress or both');
+  });
+
+  it('updates gateway, interfaces and routes in place', () => {
+    const m = variant(router, (x) => {
+      x.spec.resource.externalGateway = { networkRef: { name: 'other-public' } };
+      x.spec.resource.interfaces = [];
+      delete x.spec.resource.routes;
+    });
+    expect(admit(m, router)).toEqual([]);
+  });
+
+  it('rejects duplicate routes', () => {
+    const m = variant(router, (x) => x.spec.resource.routes.push({ destination: '172.16.0.0/12', nextHop: '10.0.0.254' }));
+    expectRejected(admit(m), 'spec.resource.routes[1]', 'Duplicate value');
+  });
+});
+
+describe('Port', () => {
+  const port = examples.portFull;
+
+  it('macAddress and networkRef are immutable', () => {
+    const mac = variant(port, (x) => (x.spec.resource.macAddress = 'fa:16:3e:00:00:09'));
+    expectRejected(admit(mac, port), 'spec.resource.macAddress', 'macAddress is immutable: create a new Port to change it');
+    const net = variant(port, (x) => (x.spec.resource.networkRef = { name: 'other' }));
+    expectRejected(admit(net, port), 'spec.resource.networkRef', 'networkRef is immutable');
+  });
+
+  it('rejects disabling port security while security groups or address pairs are set', () => {
+    const m = variant(port, (x) => (x.spec.resource.portSecurityEnabled = false));
+    expectRejected(admit(m), 'spec.resource.portSecurityEnabled', 'portSecurityEnabled: false cannot be combined');
+    const bare = variant(port, (x) => {
+      x.spec.resource.portSecurityEnabled = false;
+      x.spec.resource.securityGroupRefs = [];
+      delete x.spec.resource.allowedAddressPairs;
+    });
+    expect(admit(bare)).toEqual([]);
+  });
+
+  it('validates addresses, pairs and MACs', () => {
+    expectRejected(
+      admit(variant(port, (x) => (x.spec.resource.allowedAddressPairs = [{ ipAddress: '10.0.0.0/40' }]))),
+      'spec.resource.allowedAddressPairs[0].ipAddress',
+      'ipAddress must be an IP address or a CIDR',
+    );
+    expectRejected(admit(variant(port, (x) => (x.spec.resource.macAddress = 'fa:16:3e'))), 'spec.resource.macAddress', 'should match');
+    expectRejected(
+      admit(variant(port, (x) => x.spec.resource.securityGroupRefs.push({ name: 'web' }))),
+      'spec.resource.securityGroupRefs[1]',
+      'Duplicate value',
+    );
+  });
+});
+
+describe('SecurityGroup', () => {
+  const sg = examples.securityGroupFull;
+  const rule = (r: Loose) => admit(variant(sg, (x) => (x.spec.resource.rules = [r])));
+  const field = 'spec.resource.rules[0]';
+
+  it('rejects a remote prefix and a remote group together', () => {
+    expectRejected(
+      rule({ direction: 'ingress', remoteIPPrefix: '10.0.0.0/8', remoteGroupRef: { name: 'web' } }),
+      field,
+      'set remoteIPPrefix or remoteGroupRef, not both',
+    );
+  });
+
+  it('rejects port ranges without a port protocol, or reversed', () => {
+    expectRejected(rule({ direction: 'ingress', portRangeMin: 22 }), field, 'a port range needs protocol');
+    expectRejected(rule({ direction: 'ingress', protocol: 'gre', portRangeMin: 22 }), field, 'a port range needs protocol');
+    expectRejected(rule({ direction: 'ingress', protocol: 'tcp', portRangeMax: 22 }), field, 'portRangeMax needs portRangeMin');
+    expectRejected(
+      rule({ direction: 'ingress', protocol: 'tcp', portRangeMin: 23, portRangeMax: 22 }),
+      field,
+      'portRangeMin must not be greater than portRangeMax',
+    );
+    expectRejected(rule({ direction: 'ingress', protocol: 'tcp', portRangeMin: 70000 }), `${field}.portRangeMin`, 'should be less than');
+    expectRejected(rule({ direction: 'ingress', protocol: 'icmp', portRangeMin: 300 }), field, 'for ICMP');
+    expect(rule({ direction: 'ingress', protocol: '6', portRangeMin: 1000, portRangeMax: 2000 })).toEqual([]);
+  });
+
+  it('rejects a remote prefix of the other family than the ethertype', () => {
+    expectRejected(rule({ direction: 'ingress', remoteIPPrefix: '::/0' }), `${field}.remoteIPPrefix`, 'remoteIPPrefix must be of the ethertype family');
+    expectRejected(
+      rule({ direction: 'ingress', ethertype: 'IPv6', remoteIPPrefix: '10.0.0.0/8' }),
+      `${field}.remoteIPPrefix`,
+      'remoteIPPrefix must be of the ethertype family',
+    );
+  });
+
+  it('rejects unknown directions and protocols', () => {
+    expectRejected(rule({ direction: 'inbound' }), `${field}.direction`, 'Unsupported value');
+    expectRejected(rule({ direction: 'ingress', protocol: '256' }), `${field}.protocol`, 'should match');
+  });
+});
+
+describe('FloatingIP', () => {
+  const fip = examples.floatingIPFull;
+
+  it('address and floatingNetworkRef are immutable; the port association is not', () => {
+    expectRejected(
+      admit(variant(fip, (x) => (x.spec.resource.address = '203.0.113.21')), fip),
+      'spec.resource.address',
+      'address is immutable: create a new FloatingIP to change it',
+    );
+    expectRejected(
+      admit(variant(fip, (x) => (x.spec.resource.floatingNetworkRef = { name: 'other' })), fip),
+      'spec.resource.floatingNetworkRef',
+      'floatingNetworkRef is immutable',
+    );
+    const moved = variant(fip, (x) => {
+      x.spec.resource.portRef = { name: 'web-1' };
+      delete x.spec.resource.fixedIPAddress;
+    });
+    const disassociated = variant(moved, (x) => delete x.spec.resource.portRef);
+    expect(admit(moved, fip)).toEqual([]);
+    expect(admit(disassociated, moved)).toEqual([]);
+  });
+
+  it('needs portRef for fixedIPAddress', () => {
+    const m = variant(fip, (x) => delete x.spec.resource.portRef);
+    expectRejected(admit(m), 'spec.resource.fixedIPAddress', 'fixedIPAddress needs portRef');
+  });
+});

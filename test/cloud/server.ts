@@ -1,0 +1,85 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+/** A request as the test server saw it. */
+export interface Seen {
+  method: string;
+  /** Path and query, e.g. `/v2.0/networks?limit=2`. */
+  url: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+  at: number;
+  /** Client port of the connection, to see keep-alive reuse. */
+  remotePort: number | undefined;
+}
+
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  /** Objects are sent as JSON, strings as they are. */
+  body?: unknown;
+}
+
+/** `hang` never answers; `drop` destroys the connection without a response. */
+export type Handler = (req: Seen) => Reply | 'hang' | 'drop' | Promise<Reply | 'hang' | 'drop'>;
+
+export interface TestServer {
+  url: string;
+  seen: Seen[];
+  close(): Promise<void>;
+}
+
+/** Starts an HTTP (or, with TLS material, HTTPS) server on 127.0.0.1 with an ephemeral port. */
+export async function startServer(handler: Handler, tlsMaterial?: { key: string; cert: string }): Promise<TestServer> {
+  const seen: Seen[] = [];
+  const listener: http.RequestListener = (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const request: Seen = {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: text === '' ? undefined : JSON.parse(text),
+        at: performance.now(),
+        remotePort: req.socket.remotePort,
+      };
+      seen.push(request);
+      void Promise.resolve(handler(request)).then((reply) => {
+        if (reply === 'hang') return;
+        if (reply === 'drop') {
+          req.socket.destroy();
+          return;
+        }
+        const body =
+          reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+        const type = typeof reply.body === 'string' ? 'text/plain' : 'application/json';
+        res.writeHead(reply.status, { 'content-type': type, ...reply.headers });
+        res.end(body);
+      });
+    });
+  };
+  const server = tlsMaterial ? https.createServer(tlsMaterial, listener) : http.createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${tlsMaterial ? 'https' : 'http'}://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function neutronError(type: string, message: string): unknown {
+  return { NeutronError: { type, message, detail: '' } };
+}

@@ -1,0 +1,33 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
+import { startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from '../../dev/kube/server.ts';
+
+export interface LocalCluster {
+  server: KubeApiServer;
+  kubeConfig: KubeConfig;
+  kubeconfigYaml: string;
+}
+
+/** The local API server on 127.0.0.1 with an ephemeral port, and a KubeConfig for it. */
+export async function startCluster(options: KubeApiServerOptions = {}): Promise<LocalCluster> {
+  const server = await startKubeApiServer({ host: '127.0.0.1', port: 0, ...options });
+  return { server, kubeConfig: kubeConfigFor(server.url), kubeconfigYaml: kubeconfigYaml(server.url) };
+}
+
+/** A KubeConfig for a plain-HTTP test server. */
+export function kubeConfigFor(url: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(kubeconfigYaml(url));
+  return kubeConfig;
+}
+
+/** Polls `check` until it returns a truthy value (returned) or the deadline passes (throws). */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 20): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

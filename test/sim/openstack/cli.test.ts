@@ -1,0 +1,104 @@
+// The real `openstack` CLI (python3-openstackclient / openstacksdk) against the simulator run as a process.
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const hasCli = spawnSync('openstack', ['--version'], { stdio: 'ignore' }).status === 0;
+const cliSkipped = hasCli ? '' : ' (SKIPPED: `openstack` not found; apt-get install python3-openstackclient)';
+
+describe('the simulator as a process', () => {
+  let child: ChildProcess;
+  let dir: string;
+  let url: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ossim-'));
+    child = spawn(process.execPath, [join(import.meta.dirname, 'main.ts'), '--port', '0', '--clouds-yaml', join(dir, 'clouds.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const first = await new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`simulator exited with ${String(code)}`)));
+    });
+    url = (JSON.parse(first) as { url: string }).url;
+  });
+
+  afterAll(async () => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(child.pid, 'SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const os = async (...args: string[]): Promise<any> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const { stdout } = await run('openstack', ['--os-cloud', 'sim', ...args], { env: { ...process.env, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') } });
+    return stdout.trim() ? JSON.parse(stdout) : undefined;
+  };
+
+  it('writes a clouds.yaml for cloud "sim"', () => {
+    const yaml = readFileSync(join(dir, 'clouds.yaml'), 'utf8');
+    expect(yaml).toContain(`auth_url: ${url}/v3`);
+    expect(yaml).toMatch(/username: demo[\s\S]*project_name: demo[\s\S]*region_name: RegionOne[\s\S]*interface: public/);
+  });
+
+  it('answers plain HTTP', async () => {
+    const res = await fetch(`${url}/networking/`);
+    expect(res.status).toBe(200);
+  });
+
+  it.skipIf(!hasCli)(`openstack CLI: creates, lists by tag, shows, sets and deletes networks${cliSkipped}`, async () => {
+    const created = await os('network', 'create', '--tag', 'cloudnet-managed', 'cli-net', '-f', 'json');
+    expect(created).toMatchObject({ name: 'cli-net', status: 'ACTIVE', mtu: 1450 });
+    const listed = await os('network', 'list', '--tags', 'cloudnet-managed', '-f', 'json');
+    expect(listed.map((n: { Name: string }) => n.Name)).toEqual(['cli-net']);
+    await os('network', 'set', '--name', 'cli-net2', '--description', 'd', created.id);
+    const shown = await os('network', 'show', created.id, '-f', 'json');
+    expect(shown).toMatchObject({ name: 'cli-net2', description: 'd', tags: ['cloudnet-managed'] });
+    await os('network', 'delete', created.id);
+    const after = await os('network', 'list', '-f', 'json');
+    expect(after.map((n: { Name: string }) => n.Name)).toEqual(['public']);
+  }, 60_000);
+
+  it.skipIf(!hasCli)(`openstack CLI: builds and tears down a topology: subnet, router, security group, port, floating IP${cliSkipped}`, async () => {
+    await os('network', 'create', 'topo', '-f', 'json');
+    const subnet = await os('subnet', 'create', '--network', 'topo', '--subnet-range', '10.7.0.5/24', 'topo-sub', '-f', 'json');
+    expect(subnet).toMatchObject({ cidr: '10.7.0.0/24', gateway_ip: '10.7.0.1' });
+    await os('router', 'create', 'topo-r', '-f', 'json');
+    await os('router', 'set', '--external-gateway', 'public', 'topo-r');
+    await os('router', 'add', 'subnet', 'topo-r', 'topo-sub');
+    await os('security', 'group', 'create', 'topo-sg', '-f', 'json');
+    const rule = await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', 'topo-sg', '-f', 'json');
+    expect(rule).toMatchObject({ protocol: 'tcp', port_range_min: 22, port_range_max: 22, direction: 'ingress' });
+    const port = await os('port', 'create', '--network', 'topo', '--security-group', 'topo-sg', 'topo-p', '-f', 'json');
+    expect(port).toMatchObject({ status: 'DOWN', fixed_ips: [{ ip_address: '10.7.0.2' }] });
+    const fip = await os('floating', 'ip', 'create', '--port', 'topo-p', 'public', '-f', 'json');
+    expect(fip).toMatchObject({ status: 'DOWN', fixed_ip_address: '10.7.0.2', port_id: port.id });
+    const ports = await os('port', 'list', '--router', 'topo-r', '-f', 'json');
+    expect(ports).toHaveLength(1);
+
+    await os('floating', 'ip', 'unset', '--port', fip.id);
+    await os('floating', 'ip', 'delete', fip.id);
+    await os('port', 'delete', 'topo-p');
+    await os('router', 'remove', 'subnet', 'topo-r', 'topo-sub');
+    await os('router', 'unset', '--external-gateway', 'topo-r');
+    await os('router', 'delete', 'topo-r');
+    await os('security', 'group', 'delete', 'topo-sg');
+    await os('network', 'delete', 'topo');
+    expect((await os('subnet', 'list', '-f', 'json')).map((s: { Name: string }) => s.Name)).toEqual(['public-subnet']);
+    expect(await os('router', 'list', '-f', 'json')).toEqual([]);
+    expect(await os('floating', 'ip', 'list', '-f', 'json')).toEqual([]);
+  }, 120_000);
+
+  it('stops on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    if (child.pid === undefined) throw new Error('simulator process has no pid');
+    process.kill(child.pid, 'SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

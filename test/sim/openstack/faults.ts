@@ -1,0 +1,104 @@
+// Fault injection: deterministic (seeded PRNG) errors, 429s, latency, dropped connections and lost responses.
+
+export type FaultMatch = {
+  method?: string;
+  /** A RegExp, or a substring of the full request path. */
+  pathPattern?: RegExp | string;
+  service?: string;
+  operation?: string | RegExp;
+};
+
+export type FaultEffect =
+  /** Answer with this status instead of doing the work (429 gets Retry-After). */
+  | { kind?: 'error'; status: number; body?: unknown; retryAfter?: number }
+  /** Wait, then handle normally. */
+  | { kind: 'latency'; ms: number }
+  /** Destroy the socket without a response; the request is not applied. */
+  | { kind: 'drop' }
+  /** Apply the request (e.g. the create happens in the cloud), then destroy the socket: the response is lost. */
+  | { kind: 'lose-response' };
+
+export type FaultSpec = FaultEffect & {
+  match?: FaultMatch;
+  /** Fire at most this many times (default: unlimited). */
+  times?: number;
+  /** Probability of firing per matching request, drawn from the seeded PRNG (default 1). */
+  rate?: number;
+};
+
+export type Fault = { readonly spec: FaultSpec; hits: number; remove: () => void };
+
+export type RequestInfo = { method: string; path: string; service: string; operation: string };
+
+/** mulberry32: small, fast and good enough for reproducible fault sequences. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const textMatches = (value: string, want: string | RegExp | undefined, substring: boolean): boolean =>
+  want === undefined ||
+  (typeof want === 'string' ? (substring ? value.includes(want) : value === want) : want.test(value));
+
+function matchesRequest(m: FaultMatch | undefined, req: RequestInfo): boolean {
+  if (!m) return true;
+  return (
+    (m.method === undefined || m.method.toUpperCase() === req.method) &&
+    textMatches(req.path, m.pathPattern, true) &&
+    textMatches(req.service, m.service, false) &&
+    textMatches(req.operation, m.operation, false)
+  );
+}
+
+export class Faults {
+  private readonly faults: Fault[] = [];
+  private random: () => number;
+
+  constructor(seed = 1) {
+    this.random = prng(seed);
+  }
+
+  add(spec: FaultSpec): Fault {
+    const fault: Fault = {
+      spec,
+      hits: 0,
+      remove: () => {
+        const i = this.faults.indexOf(fault);
+        if (i >= 0) this.faults.splice(i, 1);
+      },
+    };
+    this.faults.push(fault);
+    return fault;
+  }
+
+  clear(): void {
+    this.faults.length = 0;
+  }
+
+  reseed(seed: number): void {
+    this.random = prng(seed);
+  }
+
+  /** Total latency to add, and the first terminal fault that fires, for one request. */
+  decide(req: RequestInfo): { latencyMs: number; effect?: Exclude<FaultEffect, { kind: 'latency' }> } {
+    let latencyMs = 0;
+    let effect: Exclude<FaultEffect, { kind: 'latency' }> | undefined;
+    for (const fault of [...this.faults]) {
+      const { spec } = fault;
+      if (spec.kind !== 'latency' && effect) continue;
+      if (!matchesRequest(spec.match, req)) continue;
+      if (spec.times !== undefined && fault.hits >= spec.times) continue;
+      if (spec.rate !== undefined && this.random() >= spec.rate) continue;
+      fault.hits++;
+      if (spec.kind === 'latency') latencyMs += spec.ms;
+      else effect = spec;
+    }
+    return effect ? { latencyMs, effect } : { latencyMs };
+  }
+}

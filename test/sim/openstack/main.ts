@@ -1,0 +1,61 @@
+// Runs the OpenStack simulator as a process: `node test/sim/openstack/main.ts --port 0 --clouds-yaml <path>`.
+// Prints one JSON line {"url", "authUrl", "networkUrl"} when ready; stops on SIGTERM/SIGINT.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_USERS, startOpenStackSim } from './index.ts';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    'clouds-yaml': { type: 'string' },
+    'tags-on-create': { type: 'boolean', default: false },
+    'token-ttl': { type: 'string' },
+  },
+});
+
+const sim = await startOpenStackSim({
+  host: values.host,
+  port: Number(values.port),
+  tagsOnCreate: values['tags-on-create'],
+  ...(values['token-ttl'] ? { tokenTtlSeconds: Number(values['token-ttl']) } : {}),
+});
+
+/** clouds.yaml as openstacksdk reads it: cloud "sim" (demo, a member) and "sim-admin". */
+function cloudsYaml(authUrl: string): string {
+  const cloud = (name: string, user: string): string => {
+    const u = DEFAULT_USERS.find((x) => x.name === user);
+    return [
+      `  ${name}:`,
+      '    auth:',
+      `      auth_url: ${authUrl}`,
+      `      username: ${user}`,
+      `      password: ${u?.password ?? user}`,
+      `      project_name: ${u?.project ?? user}`,
+      '      user_domain_name: Default',
+      '      project_domain_name: Default',
+      '    region_name: RegionOne',
+      '    interface: public',
+      '    identity_api_version: 3',
+    ].join('\n');
+  };
+  return `clouds:\n${cloud('sim', 'demo')}\n${cloud('sim-admin', 'admin')}\n`;
+}
+
+const cloudsPath = values['clouds-yaml'];
+if (cloudsPath) {
+  mkdirSync(dirname(cloudsPath), { recursive: true });
+  writeFileSync(cloudsPath, cloudsYaml(sim.authUrl), { mode: 0o600 });
+}
+
+process.stdout.write(`${JSON.stringify({ url: sim.url, authUrl: sim.authUrl, networkUrl: sim.networkUrl })}\n`);
+
+const stop = (): void => {
+  sim.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,101 @@
+// What every Neutron resource kind provides to the generic API layer, and the input converters they share.
+import type { AuthContext } from '../keystone.ts';
+import { httpBadRequest, NeutronError, overQuota, policyDenied } from './errors.ts';
+import type { NeutronState, Obj, QuotaKey, Standard } from './model.ts';
+
+export type Caller = AuthContext;
+
+/** One resource kind: its URL and JSON names, the attributes the API accepts, and its behaviour. */
+export type ResourceDef<T extends Standard = Standard> = {
+  /** URL segment, e.g. "security-groups". */
+  path: string;
+  /** JSON collection key, e.g. "security_groups". */
+  collection: string;
+  /** JSON member key, e.g. "security_group". */
+  singular: string;
+  quota: QuotaKey;
+  taggable: boolean;
+  store: Map<string, T>;
+  notFound: (id: string) => NeutronError;
+  /** Attributes accepted on POST / PUT; `readOnly` lists the rest, so "not allowed" differs from "unrecognized". */
+  post: readonly string[];
+  put: readonly string[];
+  readOnly: readonly string[];
+  required: readonly string[];
+  /** Attributes only an admin may set (policy `<action>_<singular>:<attr>`). */
+  adminOnly: readonly string[];
+  /** Create-time defaults of adminOnly attributes: sending the default is not a policy violation. */
+  defaults?: Obj;
+  create: (caller: Caller, body: Obj) => T;
+  update: (caller: Caller, rec: T, body: Obj) => void;
+  remove: (caller: Caller, rec: T) => void;
+  visible: (caller: Caller, rec: T) => boolean;
+  render: (caller: Caller, rec: T) => Obj;
+  /** Filters with their own semantics (e.g. ports' fixed_ips=subnet_id=X). */
+  filters?: Record<string, (rendered: Obj, values: string[]) => boolean>;
+};
+
+export const owns = (caller: Caller, rec: { project_id: string }): boolean => caller.isAdmin || rec.project_id === caller.projectId;
+
+const reason = (attr: string, why: string): NeutronError => httpBadRequest(`Invalid input for ${attr}. Reason: ${why}.`);
+const repr = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
+
+export function asString(attr: string, v: unknown, max = 255): string {
+  if (typeof v !== 'string') throw reason(attr, `${repr(v)} is not a valid string`);
+  if (v.length > max) throw reason(attr, `${repr(v)} exceeds maximum length of ${max}`);
+  return v;
+}
+
+export function asBool(attr: string, v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && ['true', 'false'].includes(v.toLowerCase())) return v.toLowerCase() === 'true';
+  if (v === 0 || v === 1) return v === 1;
+  throw reason(attr, `${repr(v)} cannot be converted to boolean`);
+}
+
+export function asInt(attr: string, v: unknown): number {
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw reason(attr, `${repr(v)} is not an integer`);
+  return n;
+}
+
+export function asList(attr: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw reason(attr, `${repr(v)} is not a list`);
+  return v;
+}
+
+export function asObj(attr: string, v: unknown): Obj {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw reason(attr, `${repr(v)} is not a dictionary`);
+  return v as Obj;
+}
+
+export function oneOf<T extends string>(attr: string, v: unknown, allowed: readonly T[]): T {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw reason(attr, `${repr(v)} is not in [${allowed.map((a) => `'${a}'`).join(', ')}]`);
+  }
+  return v as T;
+}
+
+/** The project a new resource belongs to: the caller's, or (admin only) the one named in the body. */
+export function projectOf(caller: Caller, body: Obj, action: string): string {
+  const asked = body.project_id ?? body.tenant_id;
+  if (asked === undefined || asked === caller.projectId) return caller.projectId;
+  if (!caller.isAdmin) throw policyDenied(action);
+  return asString('project_id', asked);
+}
+
+export function checkQuota(state: NeutronState, projectId: string, key: QuotaKey, adding = 1): void {
+  const limit = state.quotaFor(projectId, key);
+  if (limit >= 0 && state.countOwned(projectId, key) + adding > limit) throw overQuota(key);
+}
+
+/** QoS policies are not simulated: naming one is answered as Neutron answers an unknown policy. */
+export function rejectQosPolicy(body: Obj): void {
+  const id = body.qos_policy_id;
+  if (id !== undefined && id !== null) throw new NeutronError(404, 'QosPolicyNotFound', `QoS policy ${String(id)} could not be found.`);
+}
+
+/** Reads an optional attribute through a converter, keeping the default when absent. */
+export function opt<T>(body: Obj, attr: string, convert: (attr: string, v: unknown) => T, fallback: T): T {
+  return body[attr] === undefined ? fallback : convert(attr, body[attr]);
+}
