@@ -18,7 +18,7 @@ endif
 IMAGE ?= cloudnet-operator:dev
 
 
-.PHONY: help install test-deps build typecheck lint unit test dev run crds crds-check bench docker-build clean
+.PHONY: help install test-deps build typecheck lint test dev run crds crds-check bench docker-build clean
 
 help:
 	@echo "make dev          control plane + simulated clouds + operator, with the examples"
@@ -72,7 +72,7 @@ run: install
 	node src/main.ts $(ARGS)
 
 bench: install
-	node bench/run.ts
+	node --expose-gc bench/run.ts
 
 docker-build:
 	docker build -t $(IMAGE) .

@@ -85,9 +85,14 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> {
       return asSent(await this.#objects.list<T>(version, kind, namespace, undefined, undefined, undefined, undefined, options.labelSelector, options.limit, options.continue));
     }
     const common = { group, version, plural, labelSelector: options.labelSelector, limit: options.limit, _continue: options.continue };
-    if (namespace) return this.#custom.listNamespacedCustomObject({ ...common, namespace });
-    if (this.resource.namespaced) return this.#custom.listCustomObjectForAllNamespaces({ group, version, resourcePlural: plural, labelSelector: options.labelSelector, limit: options.limit, _continue: options.continue });
-    return this.#custom.listClusterCustomObject(common);
+    let page: KubernetesListObject<T>;
+    if (namespace) page = await this.#custom.listNamespacedCustomObject({ ...common, namespace });
+    else if (this.resource.namespaced) page = await this.#custom.listCustomObjectForAllNamespaces({ group, version, resourcePlural: plural, labelSelector: options.labelSelector, limit: options.limit, _continue: options.continue });
+    else page = await this.#custom.listClusterCustomObject(common);
+    // CustomObjectsApi returns the wire's `continue`; the typed list meta (and callers) use `_continue`.
+    const wire = page.metadata as { continue?: string } | undefined;
+    if (page.metadata && wire?.continue) page.metadata._continue = wire.continue;
+    return page;
   }
 
   /** The object, or undefined when it does not exist. */

@@ -95,6 +95,25 @@ describe('Informer against the local API server', () => {
     }
   });
 
+  it('lists an API-group resource page by page', async () => {
+    const leases: ResourceType = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true };
+    const api = cluster.kubeConfig.makeApiClient(CoordinationV1Api);
+    for (let i = 0; i < 5; i++) {
+      await api.createNamespacedLease({ namespace: 'watched', body: { metadata: { name: `paged-${i}` }, spec: { holderIdentity: 'p' } } });
+    }
+    const informer = new Informer<KubernetesObject>({ kubeConfig: cluster.kubeConfig, resource: leases, namespaces: ['watched'], pageSize: 2 });
+    informer.start();
+    try {
+      await informer.waitForSync();
+      const names = informer.cache.list().map((o) => o.metadata?.name).filter((n) => n?.startsWith('paged-'));
+      expect(names.sort()).toEqual(['paged-0', 'paged-1', 'paged-2', 'paged-3', 'paged-4']);
+      expect(informer.stats.lists).toBe(1);
+    } finally {
+      await informer.stop();
+      for (let i = 0; i < 5; i++) await api.deleteNamespacedLease({ namespace: 'watched', name: `paged-${i}` });
+    }
+  });
+
   it('retries an unreachable server with exponential backoff and stops promptly', async () => {
     const unreachable = await startCluster();
     await unreachable.server.close();

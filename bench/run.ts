@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// `make bench`: throughput and memory of the runtime's hot paths, as JSON in bench/results/.
+// Each benchmark runs several times; the medians are what to compare between commits (the
+// machines are shared and noisy, so single runs and absolute timings in tests are not used).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { kubeconfigYaml } from '../dev/kube/kubeconfig.ts';
+import { startKubeApiServer } from '../dev/kube/server.ts';
+import { Informer } from '../src/runtime/informer.ts';
+import { defaultRateLimiter } from '../src/runtime/ratelimiter.ts';
+import { WorkQueue } from '../src/runtime/workqueue.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** 100,000 adds over 1,000 keys through the deduplicating queue with 4 workers. */
+async function workqueueThroughput(): Promise<Record<string, number>> {
+  const adds = 100_000;
+  const keys = 1_000;
+  const queue = new WorkQueue({ name: 'bench', concurrency: 4, rateLimiter: defaultRateLimiter({ qps: 1e9, burst: 1e9 }) });
+  let processed = 0;
+  const started = performance.now();
+  queue.start(async () => {
+    processed++;
+    await Promise.resolve();
+  });
+  for (let i = 0; i < adds; i++) {
+    queue.add(`ns/obj-${i % keys}`);
+    if (i % 10_000 === 9_999) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await queue.shutdown({ drain: true });
+  const seconds = (performance.now() - started) / 1000;
+  return { addsPerSecond: adds / seconds, processed, dedupeRatio: adds / processed };
+}
+
+/** An informer listing and caching 2,000 custom resources from the local API server. */
+async function informerSync(): Promise<Record<string, number>> {
+  const objects = 2_000;
+  const server = await startKubeApiServer({ host: '127.0.0.1', port: 0 });
+  try {
+    const base = `${server.url}/apis`;
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.bench.io' },
+      spec: {
+        group: 'bench.io',
+        scope: 'Namespaced',
+        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    });
+    for (let i = 0; i < objects; i++) {
+      const res = await post(`/apis/bench.io/v1/namespaces/default/widgets`, {
+        apiVersion: 'bench.io/v1',
+        kind: 'Widget',
+        metadata: { name: `w-${i}`, labels: { app: 'bench' } },
+        spec: { cidr: `10.${i >> 8}.${i & 255}.0/24`, description: 'x'.repeat(64) },
+      });
+      if (!res.ok) throw new Error(`create failed: ${res.status} ${await res.text()} (${base})`);
+    }
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(kubeconfigYaml(server.url));
+    const informer = new Informer({ kubeConfig, resource: { group: 'bench.io', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true } });
+    const started = performance.now();
+    informer.start();
+    await informer.waitForSync();
+    const syncMs = performance.now() - started;
+    global.gc?.();
+    const heapAfter = process.memoryUsage().heapUsed;
+    await informer.stop();
+    return { objects: informer.cache.keys().length, syncMs, heapBytesPerObject: (heapAfter - heapBefore) / objects };
+  } finally {
+    await server.close();
+  }
+}
+
+const benchmarks = { workqueueThroughput, informerSync };
+const results: Record<string, { runs: Record<string, number>[]; median: Record<string, number> }> = {};
+for (const [name, run] of Object.entries(benchmarks)) {
+  const runs: Record<string, number>[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await run());
+  const median_ = Object.fromEntries(Object.keys(runs[0]!).map((metric) => [metric, median(runs.map((r) => r[metric]!))]));
+  results[name] = { runs, median: median_ };
+  console.log(`${name}: ${JSON.stringify(median_)}`);
+}
+
+const dir = join(import.meta.dirname, 'results');
+mkdirSync(dir, { recursive: true });
+const report = { date: new Date().toISOString(), node: process.version, runs: RUNS, results };
+writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+console.log(`results: ${join(dir, 'latest.json')}`);
