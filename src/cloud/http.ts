@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { CloudError, kindForStatus, parseRetryAfter } from './errors.ts';
 import { cloudApiMetrics, type CloudApiMetrics } from './metrics.ts';
-import { TokenBucket, type RateLimit } from './rate-limit.ts';
+import { RequestThrottle, type RateLimit } from './rate-limit.ts';
 import { Redactor } from './redact.ts';
 import { Transport, type TlsOptions } from './transport.ts';
 
@@ -134,7 +134,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 export class HttpClient {
   readonly provider: string;
   readonly redactor: Redactor;
-  readonly bucket: TokenBucket;
+  readonly bucket: RequestThrottle;
   readonly #transport: Transport;
   readonly #metrics: CloudApiMetrics;
   readonly #classify: ErrorClassifier;
@@ -146,7 +146,7 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.provider = options.provider;
     this.redactor = options.redactor ?? new Redactor();
-    this.bucket = new TokenBucket(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.bucket = new RequestThrottle(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.#transport = new Transport(options);
     this.#metrics = cloudApiMetrics(options.registry);
     this.#classify = options.classify ?? classifyByStatus;

@@ -1,8 +1,6 @@
-/**
- * Token bucket shared by every request a ProviderConfig's client makes (all kinds, all workers):
- * `qps` tokens a second up to `burst`; callers wait in FIFO order. A 429 with Retry-After pauses
- * the whole bucket, so no caller hammers a cloud that already said "slow down".
- */
+import { systemClock, type Clock } from '../runtime/clock.ts';
+import { TokenBucket } from '../runtime/token-bucket.ts';
+
 export interface RateLimit {
   /** Sustained requests per second; Infinity disables limiting. */
   qps: number;
@@ -17,28 +15,27 @@ interface Waiter {
   onAbort: () => void;
 }
 
-export class TokenBucket {
-  readonly #qps: number;
-  readonly #burst: number;
-  #tokens: number;
-  #refilledAt: number;
+/**
+ * Paces every request a ProviderConfig's client makes (all kinds, all workers) through one token
+ * bucket; callers wait in FIFO order. A 429 with Retry-After pauses the whole throttle, so no
+ * caller hammers a cloud that already said "slow down".
+ */
+export class RequestThrottle {
+  readonly #bucket: TokenBucket;
+  readonly #clock: Clock;
   #pausedUntil = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   readonly #waiters: Waiter[] = [];
 
-  constructor(limit: RateLimit) {
-    if (!(limit.qps > 0)) throw new RangeError(`rate limit qps must be > 0, got ${limit.qps}`);
-    if (!(limit.burst >= 1)) throw new RangeError(`rate limit burst must be >= 1, got ${limit.burst}`);
-    this.#qps = limit.qps;
-    this.#burst = limit.burst;
-    this.#tokens = limit.burst;
-    this.#refilledAt = Date.now();
+  constructor(limit: RateLimit, clock: Clock = systemClock) {
+    this.#bucket = new TokenBucket(limit.qps, limit.burst, clock);
+    this.#clock = clock;
   }
 
   /** Resolves when the caller may send one request. */
   acquire(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    if (this.#waiters.length === 0 && this.#takeToken()) return Promise.resolve();
+    if (this.#waiters.length === 0 && this.#take()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -58,43 +55,33 @@ export class TokenBucket {
 
   /** Holds every caller back for `ms` (the cloud's Retry-After); overlapping pauses extend. */
   pause(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + ms);
     this.#schedule();
   }
 
-  /** Milliseconds until the bucket accepts requests again (0 when not paused). */
+  /** Milliseconds until the throttle accepts requests again (0 when not paused). */
   pausedFor(): number {
-    return Math.max(0, this.#pausedUntil - Date.now());
+    return Math.max(0, this.#pausedUntil - this.#clock.now());
   }
 
-  #takeToken(): boolean {
-    const now = Date.now();
-    if (now < this.#pausedUntil) return false;
-    if (this.#qps !== Infinity) {
-      this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#qps);
-      this.#refilledAt = now;
-      if (this.#tokens < 1) return false;
-      this.#tokens -= 1;
-    }
-    return true;
+  #take(): boolean {
+    return this.pausedFor() === 0 && this.#bucket.tryTake();
   }
 
   #schedule(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#waiters.length === 0) return;
-    const now = Date.now();
-    const untilUnpaused = this.#pausedUntil - now;
-    const untilToken = this.#qps === Infinity ? 0 : ((1 - this.#tokens) / this.#qps) * 1000;
-    const delay = Math.max(0, untilUnpaused, untilToken);
-    this.#timer = setTimeout(() => this.#pump(), Math.ceil(delay));
-    // The bucket alone must not keep a process alive during shutdown.
-    this.#timer.unref();
+    const delay = Math.max(this.pausedFor(), this.#bucket.msUntilToken());
+    const timer = this.#clock.setTimeout(() => this.#pump(), delay);
+    // The throttle alone must not keep a process alive during shutdown.
+    (timer as { unref?: () => void }).unref?.();
+    this.#timer = timer;
   }
 
   #pump(): void {
     this.#timer = undefined;
-    while (this.#waiters.length > 0 && this.#takeToken()) {
+    while (this.#waiters.length > 0 && this.#take()) {
       const waiter = this.#waiters.shift() as Waiter;
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       waiter.resolve();

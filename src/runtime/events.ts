@@ -2,7 +2,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type Kube
 import { systemClock, type Clock } from './clock.ts';
 import { isNotFound } from './client.ts';
 import type { Logger } from './log.ts';
-import { TokenBucket } from './ratelimiter.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 export const REPORTING_CONTROLLER = 'cloudnet.io/cloudnet-operator';
 export const COMPONENT = 'cloudnet-operator';

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './clock.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** How long to wait before retrying a key (client-go's workqueue.RateLimiter). */
 export interface RateLimiter {
@@ -30,44 +31,6 @@ export class ItemExponentialRateLimiter implements RateLimiter {
 
   numRequeues(key: string): number {
     return this.#failures.get(key) ?? 0;
-  }
-}
-
-/** A token bucket shared by all keys: bounds the overall retry rate. */
-export class TokenBucket {
-  readonly #perSecond: number;
-  readonly #burst: number;
-  readonly #clock: Clock;
-  #tokens: number;
-  #last: number;
-
-  constructor(perSecond: number, burst: number, clock: Clock = systemClock) {
-    this.#perSecond = perSecond;
-    this.#burst = burst;
-    this.#clock = clock;
-    this.#tokens = burst;
-    this.#last = clock.now();
-  }
-
-  #refill(): void {
-    const now = this.#clock.now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#perSecond);
-    this.#last = now;
-  }
-
-  /** Takes a token if one is available now. */
-  tryTake(): boolean {
-    this.#refill();
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
-  /** Reserves a token and returns how long to wait until it is usable (golang.org/x/time/rate Reserve). */
-  reserve(): number {
-    this.#refill();
-    this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#perSecond) * 1000);
   }
 }
 

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TokenBucket } from '../../src/cloud/rate-limit.ts';
+import { RequestThrottle } from '../../src/cloud/rate-limit.ts';
 
 /** Starts `count` acquires and records, for each, the fake time at which it was let through. */
-function acquireMany(bucket: TokenBucket, count: number, start: number): number[] {
+function acquireMany(bucket: RequestThrottle, count: number, start: number): number[] {
   const times: number[] = [];
   for (let i = 0; i < count; i++) void bucket.acquire().then(() => times.push(Date.now() - start));
   return times;
 }
 
-describe('TokenBucket', () => {
+describe('RequestThrottle', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -18,7 +18,7 @@ describe('TokenBucket', () => {
 
   it('lets a burst through at once, then paces at qps', async () => {
     const start = Date.now();
-    const bucket = new TokenBucket({ qps: 5, burst: 3 });
+    const bucket = new RequestThrottle({ qps: 5, burst: 3 });
     const times = acquireMany(bucket, 6, start);
     await vi.advanceTimersByTimeAsync(0);
     expect(times).toEqual([0, 0, 0]);
@@ -31,7 +31,7 @@ describe('TokenBucket', () => {
   });
 
   it('refills while idle but never beyond the burst', async () => {
-    const bucket = new TokenBucket({ qps: 10, burst: 2 });
+    const bucket = new RequestThrottle({ qps: 10, burst: 2 });
     await vi.advanceTimersByTimeAsync(60_000);
     const start = Date.now();
     const times = acquireMany(bucket, 3, start);
@@ -41,7 +41,7 @@ describe('TokenBucket', () => {
 
   it('a pause holds back every caller until it ends, then releases them at the burst rate', async () => {
     const start = Date.now();
-    const bucket = new TokenBucket({ qps: 1, burst: 2 });
+    const bucket = new RequestThrottle({ qps: 1, burst: 2 });
     bucket.pause(3000);
     expect(bucket.pausedFor()).toBe(3000);
     const times = acquireMany(bucket, 3, start);
@@ -54,7 +54,7 @@ describe('TokenBucket', () => {
   });
 
   it('overlapping pauses extend, never shorten', async () => {
-    const bucket = new TokenBucket({ qps: 100, burst: 10 });
+    const bucket = new RequestThrottle({ qps: 100, burst: 10 });
     bucket.pause(2000);
     bucket.pause(500);
     expect(bucket.pausedFor()).toBe(2000);
@@ -66,7 +66,7 @@ describe('TokenBucket', () => {
   });
 
   it('an aborted waiter leaves the queue and does not consume a token', async () => {
-    const bucket = new TokenBucket({ qps: 1, burst: 1 });
+    const bucket = new RequestThrottle({ qps: 1, burst: 1 });
     await bucket.acquire();
     const controller = new AbortController();
     const aborted = bucket.acquire(controller.signal);
@@ -78,7 +78,7 @@ describe('TokenBucket', () => {
   });
 
   it('rejects nonsensical limits', () => {
-    expect(() => new TokenBucket({ qps: 0, burst: 1 })).toThrow(RangeError);
-    expect(() => new TokenBucket({ qps: 1, burst: 0 })).toThrow(RangeError);
+    expect(() => new RequestThrottle({ qps: 0, burst: 1 })).toThrow(RangeError);
+    expect(() => new RequestThrottle({ qps: 1, burst: 0 })).toThrow(RangeError);
   });
 });

@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { load } from 'js-yaml';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from '../../dev/kube/server.ts';
 
@@ -29,5 +32,25 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Installs every CRD of crds/ and waits until each is served. Raw JSON: client-node's typed
+ * serializer drops keys it has other names for (default, x-kubernetes-*).
+ */
+export async function installCrds(url: string): Promise<void> {
+  const dir = join(import.meta.dirname, '../../crds');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    const crd = load(readFileSync(join(dir, file), 'utf8')) as { spec: { group: string; names: { plural: string }; versions: { name: string }[] } };
+    const created = await fetch(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(crd),
+    });
+    if (!created.ok) throw new Error(`installing ${file}: ${created.status} ${await created.text()}`);
+    const { group, names, versions } = crd.spec;
+    const collection = `${url}/apis/${group}/${versions[0]!.name}/${names.plural}`;
+    await waitFor(`${names.plural} served`, async () => (await fetch(collection)).ok);
   }
 }

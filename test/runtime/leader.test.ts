@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { LeaderElector } from '../../src/runtime/leader.ts';
 import { createLogger } from '../../src/runtime/log.ts';
-import { startCluster, waitFor, type LocalCluster } from './helpers.ts';
+import { installCrds, startCluster, waitFor, type LocalCluster } from './helpers.ts';
 
 const LEASE_MS = 3000;
 const RETRY_MS = 500;
@@ -17,6 +17,8 @@ let dir: string;
 
 beforeAll(async () => {
   cluster = await startCluster();
+  // The operator serves every kind: its caches sync (and it reports ready) once the CRDs exist.
+  await installCrds(cluster.server.url);
   leases = cluster.kubeConfig.makeApiClient(CoordinationV1Api);
   dir = await mkdtemp(join(tmpdir(), 'cloudnet-leader-'));
 });
