@@ -18,11 +18,12 @@ endif
 IMAGE ?= cloudnet-operator:dev
 
 
-.PHONY: help install test-deps build typecheck lint test dev run crds crds-check bench docker-build clean
+.PHONY: help install test-deps build typecheck lint test test-real dev run crds crds-check bench docker-build clean
 
 help:
 	@echo "make dev          control plane + simulated clouds + operator, with the examples"
 	@echo "make test         typecheck, lint and every test"
+	@echo "make test-real    the parity and scenario suites against real Keystone + Neutron"
 	@echo "make build        compile to dist/"
 	@echo "make run          the operator against \$$KUBECONFIG"
 	@echo "make crds         regenerate crds/ from src/api"
@@ -64,6 +65,23 @@ crds-check: install
 
 test: test-deps typecheck lint
 	npx vitest run
+
+# Real-cloud tier: real Keystone + Neutron (REAL_PROFILE=full adds Nova, Placement, Glance,
+# RabbitMQ) from Debian packages on 127.0.0.1, state in CLOUDNET_REAL_DIR (default
+# /tmp/cloudnet-real). The simulator-parity tests (test/real), then the scenario suite against the
+# real backend, one file at a time (they share the demo project). Stops what it started, also on
+# failure or interrupt; an environment that was already running is used and left running.
+REAL_PROFILE ?= network
+test-real: install
+	PROFILE=$(REAL_PROFILE) bash test/real/openstack.sh install
+	@set -e; export PROFILE=$(REAL_PROFILE); \
+	if bash test/real/openstack.sh status >/dev/null 2>&1; then started=0; else started=1; fi; \
+	trap '[ $$started = 0 ] || bash test/real/openstack.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	bash test/real/openstack.sh up; bash test/real/openstack.sh purge; \
+	eval "$$(bash test/real/openstack.sh env)"; \
+	CLOUDNET_REAL=1 npx vitest run test/real; \
+	bash test/real/openstack.sh purge; \
+	CLOUDNET_TEST_BACKEND=real npx vitest run --no-file-parallelism test/scenarios
 
 dev: install
 	node dev/dev.ts

@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-// `make dev`: the local control plane, the CRDs and the operator, all on 127.0.0.1, in the
-// foreground. Ctrl-C (or SIGTERM) stops every process this script started, by PID.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+// `make dev`: the local control plane, the CRDs, the OpenStack simulator and the operator, all on
+// 127.0.0.1, in the foreground; then the example topology of examples/openstack/, applied and
+// waited for. Ctrl-C (or SIGTERM) stops every process this script started, by PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
+import { load } from 'js-yaml';
 
 const root = resolve(import.meta.dirname, '..');
 const stateDir = join(root, '.dev');
 const kubeconfig = join(stateDir, 'kubeconfig');
+const cloudsYaml = join(stateDir, 'clouds.yaml');
 const kubePort = process.env.DEV_KUBE_PORT ?? '6443';
+// Fixed: the example Secret (examples/openstack/00-secret-dev-sim-clouds.yaml) names this URL.
+const openStackPort = '15000';
+const examples = 'examples/openstack/';
+const exampleSecret = join(root, examples, '00-secret-dev-sim-clouds.yaml');
 const children: ChildProcess[] = [];
 
 function start(name: string, args: string[]): ChildProcess {
@@ -39,6 +46,30 @@ function ready(child: ChildProcess): Promise<Record<string, unknown>> {
   });
 }
 
+/**
+ * Runs kubectl without blocking the event loop (the children's output keeps flowing meanwhile);
+ * rejects when it fails. Tracked like the other children so Ctrl-C stops it too.
+ */
+function kubectl(args: string[], output: 'inherit' | 'ignore' = 'inherit'): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { cwd: root, stdio: ['ignore', output, output] });
+    children.push(child);
+    child.once('error', fail);
+    child.once('exit', (code, signal) => {
+      children.splice(children.indexOf(child), 1);
+      if (code === 0) done();
+      else fail(new Error(`kubectl ${args.join(' ')} failed (${signal ?? code})`));
+    });
+  });
+}
+
+/** The Keystone URL the example Secret points at: it must be the simulator started here. */
+function exampleAuthUrl(): string | undefined {
+  const secret = load(readFileSync(exampleSecret, 'utf8')) as { stringData?: Record<string, string> };
+  const clouds = load(secret.stringData?.['clouds.yaml'] ?? '') as { clouds?: Record<string, { auth?: { auth_url?: string } }> } | undefined;
+  return clouds?.clouds?.sim?.auth?.auth_url;
+}
+
 let stopping = false;
 async function stop(code: number): Promise<never> {
   stopping = true;
@@ -57,36 +88,65 @@ async function stop(code: number): Promise<never> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-mkdirSync(stateDir, { recursive: true });
-const kube = start('control plane', ['dev/kube/main.ts', '--host', '127.0.0.1', '--port', kubePort, '--kubeconfig', kubeconfig]);
-const { url } = await ready(kube);
-kube.stdout!.pipe(process.stdout);
+async function main(): Promise<void> {
+  mkdirSync(stateDir, { recursive: true });
+  const openstack = start('OpenStack simulator', [
+    'test/sim/openstack/main.ts',
+    '--host', '127.0.0.1',
+    '--port', openStackPort,
+    '--clouds-yaml', cloudsYaml,
+  ]);
+  const kube = start('control plane', ['dev/kube/main.ts', '--host', '127.0.0.1', '--port', kubePort, '--kubeconfig', kubeconfig]);
+  const [sim, { url }] = await Promise.all([ready(openstack), ready(kube)]);
+  kube.stdout!.pipe(process.stdout);
+  openstack.stdout!.pipe(process.stdout);
+  if (exampleAuthUrl() !== sim.authUrl) {
+    throw new Error(`${exampleSecret} must point at the simulator's Keystone ${String(sim.authUrl)}`);
+  }
 
-const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { cwd: root, stdio: 'inherit' });
-kubectl('apply', '--server-side', '-f', 'crds/');
-kubectl('wait', '--for=condition=Established', '--timeout=30s', 'crd', '--all');
-// kubectl cached discovery before the CRDs existed; refresh it so `kubectl get cloudnet` works at once.
-execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'api-resources'], { cwd: root, stdio: 'ignore' });
+  await kubectl(['apply', '--server-side', '-f', 'crds/']);
+  await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd', '--all']);
+  // kubectl cached discovery before the CRDs existed; refresh it so `kubectl get cloudnet` works at once.
+  await kubectl(['api-resources'], 'ignore').catch(() => undefined);
 
-const operator = start('operator', [
-  'src/main.ts',
-  '--kubeconfig', kubeconfig,
-  '--leader-elect=false',
-  '--metrics-bind-address', '127.0.0.1:8080',
-  '--health-probe-bind-address', '127.0.0.1:8081',
-]);
-operator.stdout!.pipe(process.stdout);
+  const operator = start('operator', [
+    'src/main.ts',
+    '--kubeconfig', kubeconfig,
+    '--leader-elect=false',
+    '--metrics-bind-address', '127.0.0.1:8080',
+    '--health-probe-bind-address', '127.0.0.1:8081',
+  ]);
+  operator.stdout!.pipe(process.stdout);
 
-console.error(`
-cloudnet-operator dev environment is up.
+  await kubectl(['apply', '-f', examples]);
+  // Not fatal: the environment stays up so that `kubectl get cloudnet` / describe can show why.
+  const converged = await kubectl(['wait', '--for=condition=Ready', '--timeout=120s', 'cloudnet', '--all']).then(
+    () => true,
+    () => false,
+  );
+  if (stopping) return;
+
+  console.error(`
+cloudnet-operator dev environment is up; the example topology of ${examples} is ${converged ? 'Ready' : 'NOT Ready yet (see kubectl get cloudnet)'}.
   control plane  ${String(url)}
   kubeconfig     ${kubeconfig}
+  OpenStack      ${String(sim.url)} (simulator; clouds.yaml: ${cloudsYaml})
   metrics        http://127.0.0.1:8080/metrics   probes http://127.0.0.1:8081/readyz
 
 Try:
   export KUBECONFIG=${kubeconfig}
-  kubectl get crds
-  kubectl get cloudnet -A
+  kubectl get cloudnet
+  kubectl describe floatingip web-0
+  OS_CLIENT_CONFIG_FILE=${cloudsYaml} openstack --os-cloud sim network list
+  OS_CLIENT_CONFIG_FILE=${cloudsYaml} openstack --os-cloud sim floating ip list
+  kubectl delete -f ${examples}     # everything at once: the cloud resources go first
 
 Ctrl-C stops everything.
 `);
+}
+
+main().catch((err: unknown) => {
+  if (stopping) return;
+  console.error(`make dev failed: ${err instanceof Error ? err.message : String(err)}`);
+  void stop(1);
+});

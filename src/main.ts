@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 import { parseConfig, usage } from './config.ts';
-import { Manager, type ControllerDefinition } from './manager.ts';
-
-/** The kinds this operator reconciles. */
-const controllers: ControllerDefinition[] = [];
+import { Manager } from './manager.ts';
+import { createControllers } from './reconcile/index.ts';
 
 let parsed;
 try {
@@ -19,7 +17,7 @@ if (parsed.help) {
 
 let manager: Manager;
 try {
-  manager = new Manager({ config: parsed.config, controllers });
+  manager = new Manager({ config: parsed.config, controllers: createControllers() });
 } catch (err) {
   // E.g. no kubeconfig and not running in a cluster.
   process.stderr.write(`cannot start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -31,7 +31,11 @@ const ExternalGateway = Type.Object(
       }),
     ),
   },
-  { description: 'Connects the router to an external network.' },
+  {
+    description:
+      'Connects the router to an external network. Unset: the router has no gateway (one set outside ' +
+      'the operator is removed, also from a router imported with managementPolicy Managed).',
+  },
 );
 
 const Interface = Type.Object({ subnetRef: localRef('A Subnet to attach the router to.') });
@@ -43,7 +47,9 @@ const Resource = Type.Object({
   externalGateway: Type.Optional(ExternalGateway),
   interfaces: Type.Optional(
     Type.Array(Interface, {
-      description: 'Subnets the router is attached to, kept as a set: missing ones are attached, others detached.',
+      description:
+        'Subnets the router is attached to, kept as a set: missing ones are attached, all others detached ' +
+        '(including interfaces attached outside the operator). Unset or empty: no interfaces.',
       maxItems: 64,
       'x-kubernetes-list-type': 'atomic',
       ...validations({
@@ -52,7 +58,9 @@ const Resource = Type.Object({
       }),
     }),
   ),
-  routes: Type.Optional(routes('Extra routes; each nextHop must be on an attached subnet.')),
+  routes: Type.Optional(
+    routes('Extra routes, kept as a set (routes added outside the operator are removed); each nextHop must be on an attached subnet. Unset or empty: none.'),
+  ),
   tags: Type.Optional(Tags),
 });
 

@@ -31,7 +31,12 @@ const SecurityGroupRule = Type.Object(
     portRangeMax: Type.Optional(portNumber('Last port; for ICMP, the code.')),
     remoteIPPrefix: Type.Optional(CIDR),
     remoteGroupRef: Type.Optional(
-      localRef('Traffic from members of this SecurityGroup (this group\'s own name refers to itself).'),
+      localRef(
+        'Traffic from the ports of this SecurityGroup; the group\'s own name means its own ports. It does not ' +
+          'wait for that group: the rule is added once the group exists (until then the SecurityGroup is ' +
+          'Ready=False, WaitingForDependency), and it does not keep that group from being deleted (Neutron ' +
+          'deletes the rule with it). Groups may reference each other.',
+      ),
     ),
     description: Type.Optional(Description),
   },
@@ -67,12 +72,21 @@ const SecurityGroupRule = Type.Object(
 const Resource = Type.Object({
   name: Type.Optional(neutronName('security group')),
   description: Type.Optional(Description),
-  stateful: defaulted(Type.Boolean({ description: 'Connection tracking (default true).' }), true),
+  stateful: defaulted(
+    Type.Boolean({
+      description:
+        'Connection tracking (default true). Neutron changes it only while no port uses the group; the change is retried until then.',
+    }),
+    true,
+  ),
   rules: Type.Optional(
     Type.Array(SecurityGroupRule, {
       description:
-        "The group's rules, kept as a set: missing rules are created, others deleted (including the " +
-        'egress rules the cloud adds to a new group, unless listed here).',
+        "The group's rules, kept as a set: missing rules are created, equal ones left alone, all others deleted, " +
+        'including the two egress rules (IPv4 and IPv6, any protocol, any address) Neutron adds to every new ' +
+        'group: list them to keep outbound traffic open. A rule that differs only in its description is ' +
+        "replaced. Unset: rules are not managed (a new group keeps Neutron's egress rules); empty: the group " +
+        'has no rules.',
       maxItems: 128,
       'x-kubernetes-list-type': 'atomic',
     }),

@@ -1,6 +1,6 @@
 // Subnet: a Neutron subnet of a Network.
 import { CloneType, Type } from '@sinclair/typebox';
-import { immutable, validations } from './cel.ts';
+import { immutable, immutableOptional, validations } from './cel.ts';
 import { defineKind } from './kind.ts';
 import type { ImportFilterOf, ManifestOf, ObjectOf, ObservedOf, ResourceOf, SpecOf, StatusOf } from './kind.ts';
 import { localRef } from './meta.ts';
@@ -20,10 +20,8 @@ import {
 import { defaulted } from './schema.ts';
 
 const IPVersion = Type.Union([Type.Literal(4), Type.Literal(6)], { description: 'IP version: 4 or 6.' });
-const IPv6Mode = Type.Union(
-  [Type.Literal('slaac'), Type.Literal('dhcpv6-stateful'), Type.Literal('dhcpv6-stateless')],
-  { description: 'slaac, dhcpv6-stateful or dhcpv6-stateless.' },
-);
+const ipv6Mode = (description: string) =>
+  Type.Union([Type.Literal('slaac'), Type.Literal('dhcpv6-stateful'), Type.Literal('dhcpv6-stateless')], { description });
 
 const AllocationPool = Type.Object({ start: IPAddress, end: IPAddress });
 
@@ -70,8 +68,12 @@ const Resource = Type.Object({
     }),
   ),
   hostRoutes: Type.Optional(routes('Extra routes announced by DHCP.')),
-  ipv6AddressMode: Type.Optional(IPv6Mode),
-  ipv6RAMode: Type.Optional(IPv6Mode),
+  ipv6AddressMode: Type.Optional(ipv6Mode('How ports get their IPv6 addresses: slaac, dhcpv6-stateful or dhcpv6-stateless. Immutable.')),
+  ipv6RAMode: Type.Optional(
+    ipv6Mode(
+      'IPv6 router advertisements sent by Neutron: slaac, dhcpv6-stateful or dhcpv6-stateless (unset: none, e.g. an outside router sends them). Immutable.',
+    ),
+  ),
   name: Type.Optional(neutronName('subnet')),
   description: Type.Optional(Description),
   tags: Type.Optional(Tags),
@@ -113,6 +115,9 @@ export const subnet = defineKind({
   observed: Observed,
   printerColumns: [{ name: 'CIDR', type: 'string', jsonPath: '.status.resource.cidr' }],
   rules: [
+    // Neutron cannot change them once the subnet exists.
+    immutableOptional('ipv6AddressMode', 'ipv6AddressMode is immutable: create a new Subnet to change it'),
+    immutableOptional('ipv6RAMode', 'ipv6RAMode is immutable: create a new Subnet to change it'),
     {
       rule: '!isCIDR(self.cidr) || cidr(self.cidr).ip().family() == self.ipVersion',
       message: 'ipVersion must match the address family of cidr',

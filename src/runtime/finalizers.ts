@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isConflict, type ResourceClient } from './client.ts';
+import { isConflict, isNotFound, type ResourceClient } from './client.ts';
 
 export const FINALIZER = 'cloudnet.io/finalizer';
 
@@ -30,6 +30,8 @@ async function updateFinalizers<T extends KubernetesObject>(
     try {
       return await client.patch(current.metadata?.namespace, current.metadata!.name!, finalizersPatch(current, next));
     } catch (err) {
+      // Removing the last finalizer of an object being deleted lets it go: a stale copy may get here after.
+      if (isNotFound(err)) return undefined;
       if (!isConflict(err) || attempt >= attempts) throw err;
     }
     current = await client.get(current.metadata?.namespace, current.metadata!.name!);

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isConflict, type ResourceClient } from './client.ts';
+import { isConflict, isNotFound, type ResourceClient } from './client.ts';
 
 /**
  * Merge-patches /status with what `compute` derives from the object, conditional on its
@@ -20,6 +20,7 @@ export async function patchStatus<T extends KubernetesObject, S>(
     try {
       return await client.patchStatus(namespace, name!, { metadata: { resourceVersion }, status });
     } catch (err) {
+      if (isNotFound(err)) return undefined;
       if (!isConflict(err) || attempt >= attempts) throw err;
     }
     current = await client.get(namespace, name!);

@@ -364,6 +364,22 @@ describe('Subnet', () => {
     });
     expect(admit(updated, v4)).toEqual([]);
   });
+
+  it('ipv6AddressMode and ipv6RAMode cannot be added, changed or removed', () => {
+    const slaac = edit(v6, (r) => (r.ipv6AddressMode = r.ipv6RAMode = 'slaac'));
+    const stateful = edit(v6, (r) => (r.ipv6AddressMode = r.ipv6RAMode = 'dhcpv6-stateful'));
+    const unset = edit(v6, (r) => {
+      delete r.ipv6AddressMode;
+      delete r.ipv6RAMode;
+    });
+    for (const field of ['ipv6AddressMode', 'ipv6RAMode']) {
+      const message = `${field} is immutable: create a new Subnet to change it`;
+      expectRejected(admit(stateful, slaac), `spec.resource.${field}`, message);
+      expectRejected(admit(unset, slaac), `spec.resource.${field}`, message);
+      expectRejected(admit(slaac, unset), `spec.resource.${field}`, message);
+    }
+    expect(admit(variant(slaac, (x) => (x.spec.resource.name = 'renamed')), slaac)).toEqual([]);
+  });
 });
 
 describe('Router', () => {

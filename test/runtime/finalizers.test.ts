@@ -43,7 +43,28 @@ function fakeClient(initial: Obj, interfere: (obj: Obj) => void = () => {}) {
 
 const network = (): Obj => ({ apiVersion: 'cloudnet.io/v1alpha1', kind: 'Network', metadata: { name: 'n', namespace: 'a', resourceVersion: '5', finalizers: ['other/keep'] } });
 
+class NotFoundError extends Error {
+  code = 404;
+}
+
+/** A client whose object was deleted meanwhile: every write answers 404. */
+const goneClient = {
+  get: async () => undefined,
+  patch: async () => {
+    throw new NotFoundError('not found');
+  },
+  patchStatus: async () => {
+    throw new NotFoundError('not found');
+  },
+} as unknown as ResourceClient<Obj>;
+
 describe('finalizers', () => {
+  it('treats an object deleted meanwhile as done: removing its finalizer or patching its status returns undefined', async () => {
+    const deleting = { ...network(), metadata: { ...network().metadata, finalizers: [FINALIZER] } };
+    await expect(removeFinalizer(goneClient, deleting)).resolves.toBeUndefined();
+    await expect(patchStatus(goneClient, deleting, () => ({ phase: 'x' }))).resolves.toBeUndefined();
+  });
+
   it('adds the finalizer once, conditional on the resourceVersion it read', async () => {
     const fake = fakeClient(network());
     const updated = await addFinalizer(fake.client, network());

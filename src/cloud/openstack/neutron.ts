@@ -3,13 +3,16 @@ import type { QueryValue } from '../http.ts';
 import { isTagsNotAllowedInPost } from './errors.ts';
 import type { OpenStackSession } from './session.ts';
 import type {
+  NeutronBody,
   NeutronExtension,
   NeutronFloatingIp,
   NeutronHostRoute,
   NeutronLink,
   NeutronNetwork,
   NeutronPort,
+  NeutronPortBody,
   NeutronRouter,
+  NeutronRouterBody,
   NeutronRouterInterface,
   NeutronSecurityGroup,
   NeutronSecurityGroupRule,
@@ -42,9 +45,6 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
-/** A create or update body; `tags` on create are applied whether or not the cloud takes them in POST. */
-export type NeutronBody<T> = { [K in keyof T]?: T[K] | undefined } & Record<string, unknown>;
-
 const DEFAULT_PAGE_SIZE = 500;
 /** Neutron's alias for accepting `tags` in POST bodies (added after Zed). */
 export const TAG_CREATION_EXTENSION = 'tag-creation';
@@ -60,8 +60,12 @@ interface NeutronContext {
   tagsRejectedOnCreate(): void;
 }
 
-/** CRUD, list and tags for one Neutron resource collection; every resource uses this one helper. */
-export class NeutronCollection<T extends { id: string }> {
+/**
+ * CRUD, list and tags for one Neutron resource collection; every resource uses this one helper.
+ * T: the object as answered; B: a create or update body (`tags` on create are applied whether or
+ * not the cloud takes them in POST).
+ */
+export class NeutronCollection<T extends { id: string }, B extends Record<string, unknown> = NeutronBody<T>> {
   readonly def: ResourceDef;
   readonly #ctx: NeutronContext;
 
@@ -117,7 +121,7 @@ export class NeutronCollection<T extends { id: string }> {
    * Creates the object with its tags: in the POST where the cloud accepts that (so a lost
    * response still leaves a tagged, findable object), else by a tags PUT right after.
    */
-  async create(body: NeutronBody<T> & { tags?: readonly string[] }, signal?: AbortSignal): Promise<T> {
+  async create(body: B & { tags?: readonly string[] }, signal?: AbortSignal): Promise<T> {
     const { tags, ...rest } = body;
     if (tags !== undefined && tags.length > 0 && (await this.#ctx.tagsOnCreate(signal))) {
       try {
@@ -142,7 +146,7 @@ export class NeutronCollection<T extends { id: string }> {
   }
 
   /** Sends only `patch`; with `revisionNumber`, Neutron refuses (412) if the object changed since. */
-  async update(id: string, patch: NeutronBody<T>, revisionNumber?: number, signal?: AbortSignal): Promise<T> {
+  async update(id: string, patch: B, revisionNumber?: number, signal?: AbortSignal): Promise<T> {
     const headers = revisionNumber === undefined ? undefined : { 'if-match': `revision_number=${revisionNumber}` };
     const response = await this.#request('PUT', `update${this.def.label}`, this.#itemPath(id), {
       json: { [this.def.singular]: patch },
@@ -229,8 +233,8 @@ export class Neutron implements NeutronContext {
   readonly session: OpenStackSession;
   readonly networks: NeutronCollection<NeutronNetwork>;
   readonly subnets: NeutronCollection<NeutronSubnet>;
-  readonly routers: NeutronCollection<NeutronRouter>;
-  readonly ports: NeutronCollection<NeutronPort>;
+  readonly routers: NeutronCollection<NeutronRouter, NeutronRouterBody>;
+  readonly ports: NeutronCollection<NeutronPort, NeutronPortBody>;
   readonly securityGroups: NeutronCollection<NeutronSecurityGroup>;
   readonly securityGroupRules: NeutronCollection<NeutronSecurityGroupRule>;
   readonly floatingIps: NeutronCollection<NeutronFloatingIp>;
@@ -240,7 +244,8 @@ export class Neutron implements NeutronContext {
 
   constructor(session: OpenStackSession) {
     this.session = session;
-    const collection = <T extends { id: string }>(def: ResourceDef) => new NeutronCollection<T>(this, def);
+    const collection = <T extends { id: string }, B extends Record<string, unknown> = NeutronBody<T>>(def: ResourceDef) =>
+      new NeutronCollection<T, B>(this, def);
     this.networks = collection({ path: 'networks', singular: 'network', plural: 'networks', label: 'Network' });
     this.subnets = collection({ path: 'subnets', singular: 'subnet', plural: 'subnets', label: 'Subnet' });
     this.routers = collection({ path: 'routers', singular: 'router', plural: 'routers', label: 'Router' });

@@ -1,4 +1,13 @@
-/** Neutron v2.0 objects as the API returns them (snake_case, as on the wire). */
+/**
+ * Neutron v2.0 objects as the API returns them (snake_case, as on the wire), and the bodies of
+ * create and update requests where they differ from the answers.
+ */
+
+/**
+ * A create or update body of T: only what is sent (undefined members are not), with the request
+ * shapes of R where they differ from T's, plus attributes T does not list (extensions).
+ */
+export type NeutronBody<T, R = object> = { [K in keyof T]?: (K extends keyof R ? R[K] : T[K]) | undefined } & Record<string, unknown>;
 
 /** Fields every standard-attribute resource carries. */
 export interface NeutronStandardAttrs {
@@ -56,7 +65,7 @@ export interface NeutronSubnet extends NeutronStandardAttrs {
   ipv6_ra_mode: 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless' | null;
   subnetpool_id: string | null;
   service_types: string[];
-  segment_id: string | null;
+  segment_id?: string | null;
   dns_publish_fixed_ip?: boolean;
 }
 
@@ -65,11 +74,20 @@ export interface NeutronFixedIp {
   ip_address: string;
 }
 
+/** A fixed IP as a request names it: a subnet (Neutron picks a free address), an address, or both. */
+export type NeutronFixedIpRequest = { subnet_id: string; ip_address?: string } | { subnet_id?: string; ip_address: string };
+
 export interface NeutronExternalGatewayInfo {
   network_id: string;
   enable_snat?: boolean;
-  external_fixed_ips?: Array<{ subnet_id?: string; ip_address?: string }>;
+  external_fixed_ips?: NeutronFixedIp[];
 }
+
+/** external_gateway_info in a request: {} or null removes the gateway. */
+export type NeutronExternalGatewayRequest =
+  | { network_id: string; enable_snat?: boolean; external_fixed_ips?: NeutronFixedIpRequest[] }
+  | Record<string, never>
+  | null;
 
 export interface NeutronRouter extends NeutronStandardAttrs {
   status: string;
@@ -82,6 +100,8 @@ export interface NeutronRouter extends NeutronStandardAttrs {
   availability_zones?: string[];
   flavor_id?: string | null;
 }
+
+export type NeutronRouterBody = NeutronBody<NeutronRouter, { external_gateway_info: NeutronExternalGatewayRequest }>;
 
 /** The answer of PUT /routers/{id}/add_router_interface and remove_router_interface. */
 export interface NeutronRouterInterface {
@@ -120,6 +140,8 @@ export interface NeutronPort extends NeutronStandardAttrs {
   dns_name?: string;
   dns_assignment?: Array<{ hostname: string; ip_address: string; fqdn: string }>;
 }
+
+export type NeutronPortBody = NeutronBody<NeutronPort, { fixed_ips: NeutronFixedIpRequest[] }>;
 
 export interface NeutronSecurityGroupRule {
   id: string;

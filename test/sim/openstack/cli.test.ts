@@ -76,9 +76,9 @@ describe('the simulator as a process', () => {
     const rule = await os('security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', 'topo-sg', '-f', 'json');
     expect(rule).toMatchObject({ protocol: 'tcp', port_range_min: 22, port_range_max: 22, direction: 'ingress' });
     const port = await os('port', 'create', '--network', 'topo', '--security-group', 'topo-sg', 'topo-p', '-f', 'json');
-    expect(port).toMatchObject({ status: 'DOWN', fixed_ips: [{ ip_address: '10.7.0.2' }] });
+    expect(port).toMatchObject({ status: 'DOWN', fixed_ips: [{ ip_address: expect.stringMatching(/^10\.7\.0\.\d+$/) }] });
     const fip = await os('floating', 'ip', 'create', '--port', 'topo-p', 'public', '-f', 'json');
-    expect(fip).toMatchObject({ status: 'DOWN', fixed_ip_address: '10.7.0.2', port_id: port.id });
+    expect(fip).toMatchObject({ status: 'DOWN', fixed_ip_address: port.fixed_ips[0].ip_address, port_id: port.id });
     const ports = await os('port', 'list', '--router', 'topo-r', '-f', 'json');
     expect(ports).toHaveLength(1);
 
@@ -90,7 +90,7 @@ describe('the simulator as a process', () => {
     await os('router', 'delete', 'topo-r');
     await os('security', 'group', 'delete', 'topo-sg');
     await os('network', 'delete', 'topo');
-    expect((await os('subnet', 'list', '-f', 'json')).map((s: { Name: string }) => s.Name)).toEqual(['public-subnet']);
+    expect(await os('subnet', 'list', '-f', 'json')).toEqual([]); // an external network's subnet is not the member's to see
     expect(await os('router', 'list', '-f', 'json')).toEqual([]);
     expect(await os('floating', 'ip', 'list', '-f', 'json')).toEqual([]);
   }, 120_000);

@@ -31,7 +31,7 @@ export type Fault = { readonly spec: FaultSpec; hits: number; remove: () => void
 export type RequestInfo = { method: string; path: string; service: string; operation: string };
 
 /** mulberry32: small, fast and good enough for reproducible fault sequences. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

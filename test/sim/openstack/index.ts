@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallLog, queryRecord, type CallFault } from './calls.ts';
-import { Faults } from './faults.ts';
+import { Faults, prng } from './faults.ts';
 import type { RoutedRequest, SimRequest, SimResponse } from './http.ts';
 import { Keystone, type AuthContext, type SimApplicationCredential, type SimUser } from './keystone.ts';
 import { Neutron } from './neutron/api.ts';
@@ -25,7 +25,7 @@ export type OpenStackSimOptions = {
   tokenTtlSeconds?: number;
   /** Clock for token expiry and timestamps (default Date.now). */
   now?: () => number;
-  /** Seed of the fault-injection PRNG. */
+  /** Seed of the PRNGs of fault injection and of address allocation (random, as in Neutron). */
   seed?: number;
   quotas?: Partial<Record<QuotaKey, number>>;
   /** Seed the external network "public" (203.0.113.0/24) as the real recipe does (default true). */
@@ -119,6 +119,7 @@ export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise
   const neutronApi = new Neutron({
     tagsOnCreate: opts.tagsOnCreate ?? false,
     now,
+    random: prng(opts.seed ?? 1),
     ...(opts.quotas ? { defaultQuotas: opts.quotas } : {}),
     authenticate: (token) => keystone.authenticate(token),
   });

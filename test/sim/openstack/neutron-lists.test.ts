@@ -23,7 +23,7 @@ describe('Neutron tags, lists, revisions and quotas', () => {
     expect((await demo.get(`/networks/${id}/tags`)).body).toEqual({ tags: ['cloudnet-managed'] });
     expect((await demo.get(`/networks/${id}/tags/cloudnet-managed`)).status).toBe(204);
     const missing = await demo.get(`/networks/${id}/tags/other`);
-    expect(missing).toMatchObject({ status: 404, body: err('TagNotFound', `Tag other could not be found for network ${id}.`) });
+    expect(missing).toMatchObject({ status: 404, body: err('TagNotFound', 'Tag other could not be found.') });
     const replaced = await demo.put(`/networks/${id}/tags`, { tags: ['a', 'cloudnet-uid:123'] });
     expect(replaced).toMatchObject({ status: 200, body: { tags: ['a', 'cloudnet-uid:123'] } });
     expect((await demo.get(`/networks/${id}`)).body.network).toMatchObject({ tags: ['a', 'cloudnet-uid:123'], revision_number: 3 });

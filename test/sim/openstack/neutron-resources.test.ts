@@ -45,8 +45,10 @@ describe('Neutron resources', () => {
 
     const updated = await demo.put(`/networks/${n.id}`, { network: { name: 'app2', mtu: 1400 } });
     expect(updated.body.network).toMatchObject({ name: 'app2', mtu: 1400, revision_number: 2 });
+    // Real Neutron writes the row (and bumps the revision) for any named attribute, changed or not; not for {}.
     const same = await demo.put(`/networks/${n.id}`, { network: { name: 'app2' } });
-    expect(same.body.network.revision_number).toBe(2);
+    expect(same.body.network.revision_number).toBe(3);
+    expect((await demo.put(`/networks/${n.id}`, { network: {} })).body.network.revision_number).toBe(3);
 
     expect((await demo.put(`/networks/${n.id}`, { network: { qos_policy_id: 'q1' } })).body).toEqual(err('QosPolicyNotFound', 'QoS policy q1 could not be found.'));
     expect((await demo.put(`/networks/${n.id}`, { network: { mtu: 9000 } })).body).toEqual(err('InvalidInput', 'Invalid input for operation: Requested MTU is too big, maximum is 1450.'));
@@ -74,8 +76,9 @@ describe('Neutron resources', () => {
     const s = await subnet(id, '10.30.0.5/24');
     expect(s).toMatchObject({
       cidr: '10.30.0.0/24', gateway_ip: '10.30.0.1', allocation_pools: [{ start: '10.30.0.2', end: '10.30.0.254' }], enable_dhcp: true,
-      dns_nameservers: [], host_routes: [], ip_version: 4, ipv6_address_mode: null, ipv6_ra_mode: null, subnetpool_id: null, revision_number: 1,
+      dns_nameservers: [], host_routes: [], ip_version: 4, ipv6_address_mode: null, ipv6_ra_mode: null, subnetpool_id: null, revision_number: 0,
     });
+    expect((await demo.get(`/networks/${id}`)).body.network.revision_number).toBe(2); // a new subnet bumps its network
     const overlap = await demo.post('/subnets', { subnet: { network_id: id, ip_version: 4, cidr: '10.30.0.0/25' } });
     expect(overlap).toMatchObject({ status: 400, body: err('InvalidInput', `Invalid input for operation: Requested subnet with cidr: 10.30.0.0/25 for network: ${id} overlaps with another subnet.`) });
     const invalid = await demo.post('/subnets', { subnet: { network_id: id, ip_version: 4, cidr: '10.300.0.0/24' } });
@@ -86,12 +89,13 @@ describe('Neutron resources', () => {
     const none = await subnet(id, '10.32.0.0/29', { gateway_ip: null, enable_dhcp: false });
     expect(none).toMatchObject({ gateway_ip: null, allocation_pools: [{ start: '10.32.0.1', end: '10.32.0.6' }] });
     const v6 = await demo.post('/subnets', { subnet: { network_id: id, ip_version: 6, cidr: '2001:db8::/64', ipv6_address_mode: 'slaac', ipv6_ra_mode: 'slaac' } });
-    expect(v6.body.subnet).toMatchObject({ gateway_ip: '2001:db8::1', allocation_pools: [{ start: '2001:db8::2', end: '2001:db8::ffff:ffff:ffff:ffff' }] });
+    // IPv6: the gateway defaults to the subnet-router anycast address (the network address).
+    expect(v6.body.subnet).toMatchObject({ gateway_ip: '2001:db8::', allocation_pools: [{ start: '2001:db8::1', end: '2001:db8::ffff:ffff:ffff:ffff' }] });
     const outside = await demo.post('/subnets', { subnet: { network_id: id, ip_version: 4, cidr: '10.33.0.0/24', allocation_pools: [{ start: '10.34.0.2', end: '10.34.0.9' }] } });
     expect(outside.body).toEqual(err('OutOfBoundsAllocationPool', 'The allocation pool 10.34.0.2-10.34.0.9 spans beyond the subnet cidr 10.33.0.0/24.'));
 
     const upd = await demo.put(`/subnets/${s.id}`, { subnet: { dns_nameservers: ['1.1.1.1'], name: 'x' } });
-    expect(upd.body.subnet).toMatchObject({ dns_nameservers: ['1.1.1.1'], name: 'x', revision_number: 2 });
+    expect(upd.body.subnet).toMatchObject({ dns_nameservers: ['1.1.1.1'], name: 'x', revision_number: 1 });
     expect((await demo.put(`/subnets/${s.id}`, { subnet: { cidr: '10.9.0.0/24' } })).body).toEqual(err('HTTPBadRequest', 'Cannot update read-only attribute cidr'));
   });
 
@@ -109,14 +113,19 @@ describe('Neutron resources', () => {
     expect((await demo.get(`/subnets/${s.id}`)).body).toEqual(err('SubnetNotFound', `Subnet ${s.id} could not be found.`));
   });
 
-  it('allocates port addresses from the pools and refuses taken ones', async () => {
+  it('allocates port addresses from the pools (at random, as Neutron) and refuses taken ones', async () => {
     const id = await net();
-    const s = await subnet(id, '10.50.0.0/24');
+    const s = await subnet(id, '10.50.0.0/24', { allocation_pools: [{ start: '10.50.0.2', end: '10.50.0.100' }] });
     const p1 = (await demo.post('/ports', { port: { network_id: id, name: 'p1' } })).body.port;
     expect(p1).toMatchObject({
       name: 'p1', status: 'DOWN', device_owner: '', device_id: '', admin_state_up: true, port_security_enabled: true,
-      fixed_ips: [{ subnet_id: s.id, ip_address: '10.50.0.2' }], allowed_address_pairs: [], 'binding:vnic_type': 'normal', 'binding:vif_type': null,
+      fixed_ips: [{ subnet_id: s.id, ip_address: expect.stringMatching(/^10\.50\.0\.\d+$/) }], allowed_address_pairs: [], 'binding:vnic_type': 'normal', dns_name: '',
     });
+    const host = Number(p1.fixed_ips[0].ip_address.split('.')[3]);
+    expect(host).toBeGreaterThanOrEqual(2);
+    expect(host).toBeLessThanOrEqual(100);
+    expect(p1).not.toHaveProperty('binding:vif_type'); // binding details are for admins only
+    expect(p1.dns_assignment).toEqual([{ ip_address: p1.fixed_ips[0].ip_address, hostname: `host-${p1.fixed_ips[0].ip_address.replaceAll('.', '-')}`, fqdn: `host-${p1.fixed_ips[0].ip_address.replaceAll('.', '-')}.openstacklocal.` }]);
     expect(p1.mac_address).toMatch(/^fa:16:3e(:[0-9a-f]{2}){3}$/);
     const defaultSg = [...sim.neutron.security_groups.values()].find((g) => g.name === 'default' && g.project_id === p1.project_id);
     expect(p1.security_groups).toEqual([defaultSg?.id]);
@@ -135,7 +144,7 @@ describe('Neutron resources', () => {
     const v4 = await subnet(dual, '10.52.0.0/24');
     const v6 = (await demo.post('/subnets', { subnet: { network_id: dual, ip_version: 6, cidr: '2001:db8:1::/64', ipv6_address_mode: 'slaac', ipv6_ra_mode: 'slaac' } })).body.subnet;
     const both = (await demo.post('/ports', { port: { network_id: dual, mac_address: 'fa:16:3e:12:34:56' } })).body.port;
-    expect(both.fixed_ips).toEqual([{ subnet_id: v4.id, ip_address: '10.52.0.2' }, { subnet_id: v6.id, ip_address: '2001:db8:1:0:f816:3eff:fe12:3456' }]);
+    expect(both.fixed_ips).toEqual([{ subnet_id: v4.id, ip_address: expect.stringMatching(/^10\.52\.0\.\d+$/) }, { subnet_id: v6.id, ip_address: '2001:db8:1:0:f816:3eff:fe12:3456' }]);
     expect((await demo.get('/ports/nope')).body).toEqual(err('PortNotFound', 'Port nope could not be found.'));
   });
 
@@ -153,15 +162,16 @@ describe('Neutron resources', () => {
 
     const r = (await demo.post('/routers', { router: { name: 'r', external_gateway_info: { network_id: pub } } })).body.router;
     expect(r).toMatchObject({ status: 'ACTIVE', routes: [], admin_state_up: true, external_gateway_info: { network_id: pub, enable_snat: true } });
-    expect(r.external_gateway_info.external_fixed_ips).toEqual([{ subnet_id: expect.any(String), ip_address: '203.0.113.10' }]);
+    expect(r.external_gateway_info.external_fixed_ips).toEqual([{ subnet_id: expect.any(String), ip_address: expect.stringMatching(/^203\.0\.113\.\d+$/) }]);
+    expect(r.revision_number).toBe(3); // setting a gateway writes the router twice more
     expect(r).not.toHaveProperty('ha');
 
     const added = await demo.put(`/routers/${r.id}/add_router_interface`, { subnet_id: s.id });
     expect(added.status).toBe(200);
-    expect(added.body).toMatchObject({ id: r.id, subnet_id: s.id, subnet_ids: [s.id], network_id: id, project_id: r.project_id, tenant_id: r.project_id });
+    expect(added.body).toEqual({ id: r.id, port_id: expect.any(String), subnet_id: s.id, subnet_ids: [s.id], network_id: id, tenant_id: r.project_id });
     const iface = (await demo.get(`/ports/${added.body.port_id}`)).body.port;
     expect(iface).toMatchObject({ device_owner: 'network:router_interface', device_id: r.id, status: 'DOWN', fixed_ips: [{ subnet_id: s.id, ip_address: '10.60.0.1' }] });
-    expect((await demo.get(`/routers/${r.id}`)).body.router.revision_number).toBe(2);
+    expect((await demo.get(`/routers/${r.id}`)).body.router.revision_number).toBe(4);
     const twice = await demo.put(`/routers/${r.id}/add_router_interface`, { subnet_id: s.id });
     expect(twice.body).toEqual(err('BadRequest', `Bad router request: Router already has a port on subnet ${s.id}.`));
 
@@ -173,7 +183,7 @@ describe('Neutron resources', () => {
 
     expect((await demo.del(`/routers/${r.id}`)).body).toEqual(err('RouterInUse', `Router ${r.id} has ports still attached: ${iface.id}`));
     expect((await demo.del(`/subnets/${s.id}`)).status).toBe(409);
-    expect((await demo.del(`/ports/${iface.id}`)).body).toEqual(err('L3PortInUse', `Port ${iface.id} has owner network:router_interface and therefore cannot be deleted directly via the port API.`));
+    expect((await demo.del(`/ports/${iface.id}`)).body).toEqual(err('ServicePortInUse', `Port ${iface.id} cannot be deleted directly via the port API: has device owner network:router_interface.`));
 
     await demo.put(`/routers/${r.id}`, { router: { routes: [] } });
     const removed = await demo.put(`/routers/${r.id}/remove_router_interface`, { subnet_id: s.id });
@@ -244,15 +254,16 @@ describe('Neutron resources', () => {
 
     const fip = (await demo.post('/floatingips', { floatingip: { floating_network_id: pub, port_id: p1.id } })).body.floatingip;
     expect(fip).toMatchObject({
-      status: 'DOWN', floating_network_id: pub, port_id: p1.id, fixed_ip_address: '10.80.0.2', router_id: r.id, floating_ip_address: '203.0.113.11',
-      port_details: { network_id: internal, mac_address: p1.mac_address, status: 'DOWN' }, tags: [], revision_number: 1,
+      status: 'DOWN', floating_network_id: pub, port_id: p1.id, fixed_ip_address: p1.fixed_ips[0].ip_address, router_id: r.id, floating_ip_address: expect.stringMatching(/^203\.0\.113\.\d+$/),
+      port_details: { network_id: internal, mac_address: p1.mac_address, status: 'DOWN' }, tags: [], revision_number: 0, dns_name: '', dns_domain: '',
     });
     const second = await demo.post('/floatingips', { floatingip: { floating_network_id: pub, port_id: p1.id } });
+    const [, address, id] = /floating IP (\S+) \(([^)]+)\)/.exec(second.body.NeutronError.message) ?? [];
     expect(second.body).toEqual(
-      err('FloatingIPPortAlreadyAssociated', `Cannot associate floating IP 203.0.113.12 (${second.body.NeutronError.message.match(/\(([^)]+)\)/)[1]}) with port ${p1.id} using fixed IP 10.80.0.2, as that fixed IP already has a floating IP on external network ${pub}.`),
+      err('FloatingIPPortAlreadyAssociated', `Cannot associate floating IP ${address} (${id}) with port ${p1.id} using fixed IP ${p1.fixed_ips[0].ip_address}, as that fixed IP already has a floating IP on external network ${pub}.`),
     );
     const moved = await demo.put(`/floatingips/${fip.id}`, { floatingip: { port_id: p2.id } });
-    expect(moved.body.floatingip).toMatchObject({ port_id: p2.id, fixed_ip_address: '10.80.0.3', status: 'DOWN', revision_number: 2 });
+    expect(moved.body.floatingip).toMatchObject({ port_id: p2.id, fixed_ip_address: p2.fixed_ips[0].ip_address, status: 'DOWN', revision_number: 1 });
     const inUse = await demo.put(`/routers/${r.id}/remove_router_interface`, { subnet_id: s.id });
     expect(inUse.body.NeutronError.type).toBe('RouterInterfaceInUseByFloatingIP');
     const off = await demo.put(`/floatingips/${fip.id}`, { floatingip: { port_id: null } });
@@ -279,7 +290,8 @@ describe('Neutron resources', () => {
     const both = await demo.post('/networks', { network: { shared: true, 'router:external': true } });
     expect(both.body).toEqual(err('PolicyNotAuthorized', '((rule:create_network and rule:create_network:shared) and rule:create_network:router:external) is disallowed by policy'));
     expect((await demo.put(`/networks/${mine}`, { network: { shared: false } })).body).toEqual(err('PolicyNotAuthorized', '(rule:update_network and rule:update_network:shared) is disallowed by policy'));
-    expect((await demo.get('/subnets')).body.subnets.map((s: { name: string }) => s.name)).toEqual(['public-subnet']);
+    // Members see an external network and its subnet ids, not the subnets themselves (those of shared networks, yes).
+    expect((await demo.get('/subnets')).body.subnets.map((s: { name: string }) => s.name)).toEqual([]);
     expect(mine).not.toBe(shared);
   });
 });

@@ -17,6 +17,8 @@ export type NeutronOptions = {
   /** Newer Neutron (tag-creation extension) accepts `tags` in POST bodies; Zed answers 400. */
   tagsOnCreate: boolean;
   now: () => number;
+  /** Draws in [0, 1) for address allocation. */
+  random: () => number;
   defaultQuotas?: Partial<Record<QuotaKey, number>>;
   authenticate: (token: string | undefined) => AuthContext | undefined;
 };
@@ -34,7 +36,7 @@ export class Neutron {
 
   constructor(opts: NeutronOptions) {
     this.opts = opts;
-    this.state = new NeutronState(opts.now, opts.defaultQuotas);
+    this.state = new NeutronState(opts.now, opts.random, opts.defaultQuotas);
     this.resources = [networks, subnets, routers, ports, securityGroups, securityGroupRules, floatingIps].map((make) => make(this.state) as unknown as AnyDef);
   }
 
@@ -63,7 +65,7 @@ export class Neutron {
       if (m === 'GET') return op('list', (c) => this.list(c, def, req, mount));
       if (m === 'POST') return op('create', (c) => this.create(c, def, req));
     } else if (sub === undefined) {
-      if (m === 'GET') return op('show', (c) => json(200, { [def.singular]: pick(def.render(c, this.find(c, def, id)), req.query.getAll('fields')) }));
+      if (m === 'GET') return op('show', (c) => json(200, { [def.singular]: pick(def.render(c, this.find(c, def, id), 'show'), req.query.getAll('fields')) }));
       if (m === 'PUT') return op('update', (c) => this.update(c, def, id, req));
       if (m === 'DELETE') return op('delete', (c) => this.remove(c, def, id, req));
     } else if (def.path === 'routers' && tag === undefined && m === 'PUT' && (sub === 'add_router_interface' || sub === 'remove_router_interface')) {
@@ -156,7 +158,7 @@ export class Neutron {
     const tags = body.tags === undefined ? undefined : tagList(body.tags);
     const rec = def.create(caller, body);
     if (tags) rec.tags = tags;
-    return json(201, { [def.singular]: def.render(caller, rec) });
+    return json(201, { [def.singular]: def.render(caller, rec, 'create') });
   }
 
   private update(caller: Caller, def: AnyDef, id: string, req: SimRequest): SimResponse {
@@ -164,11 +166,16 @@ export class Neutron {
     const body = this.memberBody(def, req);
     this.checkRevision(req, rec);
     this.checkAttributes(caller, def, body, false);
-    const before = JSON.stringify(rec);
-    def.update(caller, rec, body);
-    // Neutron bumps the revision only when something actually changed.
-    if (JSON.stringify(rec) !== before) this.state.bump(rec);
-    return json(200, { [def.singular]: def.render(caller, rec) });
+    // A refused update leaves the resource as it was (Neutron updates in one transaction).
+    const before = structuredClone(rec);
+    try {
+      def.update(caller, rec, body);
+    } catch (err) {
+      Object.assign(rec, before);
+      throw err;
+    }
+    if (def.bumpsOnUpdate ? def.bumpsOnUpdate(body) : Object.keys(body).length > 0) this.state.bump(rec);
+    return json(200, { [def.singular]: def.render(caller, rec, 'update') });
   }
 
   private remove(caller: Caller, def: AnyDef, id: string, req: SimRequest): SimResponse {
@@ -190,7 +197,7 @@ export class Neutron {
     const [all, any, notAll, notAny] = ['tags', 'tags-any', 'not-tags', 'not-tags-any'].map(tagsOf) as [string[], string[], string[], string[]];
     let views = [...def.store.values()]
       .filter((rec) => def.visible(caller, rec))
-      .map((rec) => def.render(caller, rec))
+      .map((rec) => def.render(caller, rec, 'list'))
       .filter((view) => {
         const tags = (view.tags as string[] | undefined) ?? [];
         if (all.length && !all.every((t) => tags.includes(t))) return false;
@@ -244,11 +251,13 @@ export class Neutron {
 
   private routeTags(op: (verb: string, run: (caller: Caller) => SimResponse) => RoutedRequest, def: AnyDef, m: string, id: string, tag: string | undefined, req: SimRequest): RoutedRequest {
     const tagged = (c: Caller, write: boolean): Standard & { tags: string[] } => {
-      const rec = write ? this.owned(c, def, id) : this.find(c, def, id);
+      const rec = def.store.get(id);
+      if (!rec || !def.visible(c, rec)) throw new NeutronError(404, 'TagResourceNotFound', `Resource ${def.collection} ${id} could not be found.`);
+      if (write) this.owned(c, def, id);
       rec.tags ??= [];
       return rec as Standard & { tags: string[] };
     };
-    const tagNotFound = (t: string): NeutronError => new NeutronError(404, 'TagNotFound', `Tag ${t} could not be found for ${def.singular} ${id}.`);
+    const tagNotFound = (t: string): NeutronError => new NeutronError(404, 'TagNotFound', `Tag ${t} could not be found.`);
     if (tag === undefined) {
       if (m === 'GET') return op('tags.list', (c) => json(200, { tags: tagged(c, false).tags }));
       if (m === 'PUT') return op('tags.replace', (c) => {
@@ -281,7 +290,7 @@ export class Neutron {
           rec.tags.push(checked);
           this.state.bump(rec);
         }
-        return { status: 201 };
+        return json(201, null);
       });
       if (m === 'DELETE') return op('tags.remove', (c) => {
         const rec = tagged(c, true);
@@ -298,7 +307,8 @@ export class Neutron {
     const list = extensions(this.opts.tagsOnCreate);
     if (alias === undefined) return json(200, { extensions: list });
     const ext = list.find((e) => e.alias === alias);
-    if (!ext) throw new NeutronError(404, 'HTTPNotFound', `Extension with alias ${alias} does not exist`);
+    // Answered by webob, not by Neutron's fault wrapper: its own JSON error shape.
+    if (!ext) return json(404, { code: '404 Not Found', title: 'Not Found', message: `The resource could not be found.<br /><br />\nExtension with alias ${alias} does not exist\n\n` });
     return json(200, { extension: ext });
   }
 
@@ -347,16 +357,17 @@ function parseBody(req: SimRequest): Obj {
   throw httpBadRequest('Body contains invalid data');
 }
 
+/** A tag list as Neutron validates it: strings of at most 60 characters (commas allowed), no duplicates. */
 function tagList(value: unknown): string[] {
   if (!Array.isArray(value)) throw httpBadRequest(`Invalid input for tags. Reason: ${JSON.stringify(value)} is not a list.`);
-  const out: string[] = [];
   for (const t of value) {
     if (typeof t !== 'string') throw httpBadRequest(`Invalid input for tags. Reason: ${JSON.stringify(t)} is not a valid string.`);
     if (t.length > MAX_TAG_LENGTH) throw new NeutronError(400, 'InvalidInput', `Invalid input for operation: '${t}' exceeds maximum length of ${MAX_TAG_LENGTH}.`);
-    if (t.includes(',')) throw new NeutronError(400, 'InvalidInput', `Invalid input for operation: '${t}' is not a valid tag: commas are not allowed.`);
-    if (!out.includes(t)) out.push(t);
   }
-  return out;
+  const tags = value as string[];
+  const duplicates = [...new Set(tags.filter((t, i) => tags.indexOf(t) !== i))];
+  if (duplicates.length > 0) throw new NeutronError(400, 'InvalidInput', `Invalid input for operation: Duplicate items in the list: '${duplicates.join(', ')}'.`);
+  return [...tags];
 }
 
 function valueMatches(value: unknown, wanted: string): boolean {

@@ -5,6 +5,9 @@ import type { NeutronState, Obj, QuotaKey, Standard } from './model.ts';
 
 export type Caller = AuthContext;
 
+/** Which answer a resource is rendered for: Neutron shows a few attributes in some answers only. */
+export type View = 'create' | 'show' | 'update' | 'list';
+
 /** One resource kind: its URL and JSON names, the attributes the API accepts, and its behaviour. */
 export type ResourceDef<T extends Standard = Standard> = {
   /** URL segment, e.g. "security-groups". */
@@ -30,7 +33,12 @@ export type ResourceDef<T extends Standard = Standard> = {
   update: (caller: Caller, rec: T, body: Obj) => void;
   remove: (caller: Caller, rec: T) => void;
   visible: (caller: Caller, rec: T) => boolean;
-  render: (caller: Caller, rec: T) => Obj;
+  render: (caller: Caller, rec: T, view: View) => Obj;
+  /**
+   * Whether a successful PUT with this body bumps revision_number (besides bumps the update makes itself).
+   * Default: when it names any attribute, even with an unchanged value (Neutron writes the row).
+   */
+  bumpsOnUpdate?: (body: Obj) => boolean;
   /** Filters with their own semantics (e.g. ports' fixed_ips=subnet_id=X). */
   filters?: Record<string, (rendered: Obj, values: string[]) => boolean>;
 };
@@ -69,9 +77,10 @@ export function asObj(attr: string, v: unknown): Obj {
   return v as Obj;
 }
 
+/** neutron-lib's type:values validator, which names no values: "<v> is not in valid_values". */
 export function oneOf<T extends string>(attr: string, v: unknown, allowed: readonly T[]): T {
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw reason(attr, `${repr(v)} is not in [${allowed.map((a) => `'${a}'`).join(', ')}]`);
+    throw reason(attr, `${typeof v === 'string' ? v : repr(v)} is not in valid_values`);
   }
   return v as T;
 }

@@ -62,9 +62,10 @@ export function floatingIps(state: NeutronState): ResourceDef<FloatingIp> {
     notFound: (id) => new NeutronError(404, 'FloatingIPNotFound', `Floating IP ${id} could not be found`),
     post: ['floating_network_id', 'floating_ip_address', 'subnet_id', 'port_id', 'fixed_ip_address', 'description', 'dns_domain', 'dns_name', 'qos_policy_id', 'project_id', 'tenant_id'],
     put: ['port_id', 'fixed_ip_address', 'description', 'qos_policy_id'],
-    readOnly: ['id', 'status', 'router_id', 'port_details', 'port_forwardings', 'created_at', 'updated_at', 'revision_number', 'tags'],
+    readOnly: ['id', 'status', 'router_id', 'port_details', 'created_at', 'updated_at', 'revision_number', 'tags'],
     required: ['floating_network_id'],
     adminOnly: ['floating_ip_address'],
+    bumpsOnUpdate: () => true,
     create(caller, body) {
       const networkId = asString('floating_network_id', body.floating_network_id);
       const net = state.networks.get(networkId);
@@ -81,14 +82,13 @@ export function floatingIps(state: NeutronState): ResourceDef<FloatingIp> {
       const address = fixedIps.find((ip) => parseIp(ip.ip_address)?.version === 4) ?? fixedIps[0];
       if (!address) throw new NeutronError(400, 'ExternalIpAddressExhausted', `Unable to find any IP address on external network ${networkId}.`);
       const fip: FloatingIp = {
-        ...state.standard(projectId, opt(body, 'description', asString, '')),
+        ...state.standard(projectId, opt(body, 'description', asString, ''), 0),
         floating_network_id: networkId,
         floating_ip_address: address.ip_address,
         fixed_ip_address: null,
         port_id: null,
         router_id: null,
         status: 'DOWN',
-        port_forwardings: [],
         qos_policy_id: null,
         dns_domain: opt(body, 'dns_domain', asString, ''),
         dns_name: opt(body, 'dns_name', asString, ''),

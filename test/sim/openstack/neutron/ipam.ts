@@ -34,16 +34,24 @@ export function addressIn(subnet: Subnet, text: string): string | undefined {
   return ip && cidrContains(cidr, ip.version, ip.value) ? formatIp(ip.version, ip.value) : undefined;
 }
 
-/** The first address of the subnet's pools that is not in `taken`, or undefined when they are exhausted. */
-export function allocate(subnet: Subnet, taken: Set<string>): string | undefined {
+/** Neutron's IPAM draws from the first this-many free addresses of a pool. */
+const ALLOCATION_WINDOW = 1000;
+
+/**
+ * A free address of the subnet's pools, or undefined when they are exhausted. As Neutron's IPAM does: the
+ * first pool with room, an address drawn at random among its first ALLOCATION_WINDOW free ones.
+ */
+export function allocate(subnet: Subnet, taken: Set<string>, random: () => number): string | undefined {
   for (const pool of subnet.allocation_pools) {
     const start = parseIp(pool.start)?.value;
     const end = parseIp(pool.end)?.value;
     if (start === undefined || end === undefined) continue;
-    for (let v = start; v <= end; v++) {
+    const free: string[] = [];
+    for (let v = start; v <= end && free.length < ALLOCATION_WINDOW; v++) {
       const text = formatIp(subnet.ip_version, v);
-      if (!taken.has(text)) return text;
+      if (!taken.has(text)) free.push(text);
     }
+    if (free.length > 0) return free[Math.floor(random() * free.length)];
   }
   return undefined;
 }

@@ -27,7 +27,7 @@ export type Network = Tagged & {
   dns_domain: string;
   ipv4_address_scope: string | null;
   ipv6_address_scope: string | null;
-  l2_adjacency: boolean;
+  is_default: boolean;
   qos_policy_id: string | null;
   'provider:network_type': string;
   'provider:physical_network': string | null;
@@ -50,10 +50,8 @@ export type Subnet = Tagged & {
   host_routes: Route[];
   ipv6_address_mode: string | null;
   ipv6_ra_mode: string | null;
-  segment_id: string | null;
   service_types: string[];
   subnetpool_id: string | null;
-  dns_publish_fixed_ip: boolean;
 };
 
 export type GatewayInfo = { network_id: string; enable_snat: boolean; external_fixed_ips: FixedIp[] };
@@ -89,8 +87,7 @@ export type Port = Tagged & {
   'binding:vif_details': Obj;
   'binding:profile': Obj;
   'binding:vnic_type': string;
-  ip_allocation: string;
-  propagate_uplink_status: boolean;
+  dns_name: string;
   qos_policy_id: string | null;
   qos_network_policy_id: string | null;
   resource_request: null;
@@ -109,6 +106,10 @@ export type SecurityGroupRule = Standard & {
   remote_group_id: string | null;
   remote_address_group_id: string | null;
   normalized_cidr: string | null;
+  /** Created by Neutron itself (a group's default rules): shown with a null description. */
+  builtin: boolean;
+  /** The row id of the standard attributes, which Neutron shows for rules embedded in their group. */
+  standard_attr_id: number;
 };
 
 export type FloatingIp = Tagged & {
@@ -118,15 +119,14 @@ export type FloatingIp = Tagged & {
   port_id: string | null;
   router_id: string | null;
   status: string;
-  port_forwardings: Obj[];
   qos_policy_id: string | null;
   dns_domain: string;
   dns_name: string;
 };
 
-export type QuotaKey = 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
+export type QuotaKey = 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule' | 'rbac_policy' | 'subnetpool';
 
-/** Neutron's default quotas. */
+/** Neutron's default quotas (-1: unlimited). */
 export const DEFAULT_QUOTAS: Record<QuotaKey, number> = {
   network: 100,
   subnet: 100,
@@ -135,6 +135,8 @@ export const DEFAULT_QUOTAS: Record<QuotaKey, number> = {
   floatingip: 50,
   security_group: 10,
   security_group_rule: 100,
+  rbac_policy: 10,
+  subnetpool: -1,
 };
 
 /** Neutron's timestamps have second precision and a Z suffix. */
@@ -151,18 +153,24 @@ export class NeutronState {
   /** Per-project overrides of DEFAULT_QUOTAS (and of `defaultQuotas`). */
   readonly quotas = new Map<string, Partial<Record<QuotaKey, number>>>();
   defaultQuotas: Record<QuotaKey, number>;
+  /** Draws in [0, 1) for address allocation (Neutron picks addresses at random). */
+  readonly random: () => number;
   private readonly now: () => number;
   private macCounter = 0;
 
-  constructor(now: () => number, defaultQuotas: Partial<Record<QuotaKey, number>> = {}) {
+  constructor(now: () => number, random: () => number, defaultQuotas: Partial<Record<QuotaKey, number>> = {}) {
     this.now = now;
+    this.random = random;
     this.defaultQuotas = { ...DEFAULT_QUOTAS, ...defaultQuotas };
   }
 
-  /** Standard attributes for a new resource owned by `projectId`. */
-  standard(projectId: string, description = ''): Standard {
+  /**
+   * Standard attributes for a new resource owned by `projectId`. The first revision Neutron reports differs by
+   * kind: 1 for networks, ports, routers and security groups, 0 for subnets, floating IPs and rules.
+   */
+  standard(projectId: string, description = '', revision = 1): Standard {
     const t = stamp(this.now());
-    return { id: randomUUID(), project_id: projectId, tenant_id: projectId, description, created_at: t, updated_at: t, revision_number: 1 };
+    return { id: randomUUID(), project_id: projectId, tenant_id: projectId, description, created_at: t, updated_at: t, revision_number: revision };
   }
 
   /** Every change bumps revision_number and updated_at, as Neutron's standard attributes do. */
@@ -191,10 +199,18 @@ export class NeutronState {
       floatingip: this.floatingips,
       security_group: this.security_groups,
       security_group_rule: this.security_group_rules,
+      rbac_policy: new Map<string, Standard>(),
+      subnetpool: new Map<string, Standard>(),
     }[key];
     let n = 0;
     for (const rec of store.values()) if (rec.project_id === projectId) n++;
     return n;
+  }
+
+  private standardAttrCounter = 0;
+
+  nextStandardAttrId(): number {
+    return ++this.standardAttrCounter;
   }
 
   nextMac(): string {

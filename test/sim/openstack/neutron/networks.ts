@@ -29,7 +29,7 @@ export function networks(state: NeutronState): ResourceDef<Network> {
     notFound: networkNotFound,
     post: ['name', 'description', 'admin_state_up', 'shared', 'router:external', 'mtu', 'port_security_enabled', 'availability_zone_hints', 'dns_domain', 'qos_policy_id', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'project_id', 'tenant_id'],
     put: ['name', 'description', 'admin_state_up', 'shared', 'router:external', 'mtu', 'port_security_enabled', 'dns_domain', 'qos_policy_id'],
-    readOnly: ['id', 'status', 'subnets', 'availability_zones', 'ipv4_address_scope', 'ipv6_address_scope', 'l2_adjacency', 'created_at', 'updated_at', 'revision_number', 'tags'],
+    readOnly: ['id', 'status', 'subnets', 'availability_zones', 'ipv4_address_scope', 'ipv6_address_scope', 'is_default', 'created_at', 'updated_at', 'revision_number', 'tags'],
     required: [],
     adminOnly: ['shared', 'router:external', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id'],
     defaults: { shared: false, 'router:external': false },
@@ -52,7 +52,7 @@ export function networks(state: NeutronState): ResourceDef<Network> {
         dns_domain: opt(body, 'dns_domain', asString, ''),
         ipv4_address_scope: null,
         ipv6_address_scope: null,
-        l2_adjacency: true,
+        is_default: false,
         qos_policy_id: null,
         'provider:network_type': type,
         'provider:physical_network': body['provider:physical_network'] === undefined ? null : asString('provider:physical_network', body['provider:physical_network']),
@@ -83,8 +83,10 @@ export function networks(state: NeutronState): ResourceDef<Network> {
       state.networks.delete(net.id);
     },
     visible: networkVisible,
-    render(caller, net) {
+    render(caller, net, view) {
       const out: Record<string, unknown> = { ...net, subnets: state.subnetsOfNetwork(net.id).map((s) => s.id) };
+      // The auto-allocated-topology extension adds is_default to create answers and lists only.
+      if (view === 'show' || view === 'update') delete out.is_default;
       if (!caller.isAdmin) for (const key of ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id']) delete out[key];
       return out;
     },

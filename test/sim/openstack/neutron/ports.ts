@@ -2,18 +2,24 @@
 import { asBool, asList, asObj, asString, checkQuota, opt, owns, projectOf, rejectQosPolicy, type Caller, type ResourceDef } from './core.ts';
 import { attributeCheck, ipAllocated, ipExhausted, NeutronError, policyDenied } from './errors.ts';
 import { addressIn, allocate, eui64, isAutoAddressed, usedIps } from './ipam.ts';
-import type { FixedIp, Network, NeutronState, Obj, Port } from './model.ts';
+import type { FixedIp, Network, NeutronState, Obj, Port, Subnet } from './model.ts';
 import { networkNotFound, networkVisible } from './networks.ts';
 import { ensureDefaultSecurityGroup } from './security-groups.ts';
 
 export const portNotFound = (id: string): NeutronError => new NeutronError(404, 'PortNotFound', `Port ${id} could not be found.`);
 
 /** Ports Neutron itself owns (router legs, floating IPs): the port API may not delete them. */
+/**
+ * Neutron's default [DEFAULT] dns_domain. With it the dns extension ignores a port's dns_name (it stays "")
+ * and names every address host-<address>.
+ */
+const DNS_DOMAIN = 'openstacklocal.';
+
 const L3_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:floatingip', 'network:router_interface_distributed', 'network:ha_router_replicated_interface'];
 
 /**
- * Resolves requested fixed IPs (or Neutron's default: one IPv4 address plus one per IPv6 subnet) to concrete
- * addresses. `keep` are addresses the port already holds, which do not count as taken.
+ * Resolves requested fixed IPs (or Neutron's default: one address from an IPv4 subnet, one from a stateful
+ * IPv6 subnet, and one per SLAAC/DHCPv6-stateless subnet) to concrete addresses. `keep` are addresses the port already holds, which do not count as taken.
  */
 export function assignFixedIps(state: NeutronState, net: Network, requested: unknown, keep: FixedIp[] = [], mac?: string): FixedIp[] {
   const subnets = state.subnetsOfNetwork(net.id);
@@ -30,7 +36,7 @@ export function assignFixedIps(state: NeutronState, net: Network, requested: unk
   const firstFree = (subnetId: string): string | undefined => {
     const subnet = state.subnets.get(subnetId);
     if (subnet && mac && isAutoAddressed(subnet)) return eui64(subnet, mac);
-    return subnet && allocate(subnet, takenOn(subnetId));
+    return subnet && allocate(subnet, takenOn(subnetId), state.random);
   };
   const pick = (subnetId: string): string => {
     const kept = keep.find((k) => k.subnet_id === subnetId);
@@ -46,9 +52,12 @@ export function assignFixedIps(state: NeutronState, net: Network, requested: unk
     out.push({ subnet_id: subnetId, ip_address: ip });
   };
   if (requested === undefined) {
-    const v4 = subnets.find((s) => s.ip_version === 4 && (keep.some((k) => k.subnet_id === s.id) || firstFree(s.id) !== undefined)) ?? subnets.find((s) => s.ip_version === 4);
-    if (v4) claim(v4.id, pick(v4.id));
-    for (const s of subnets.filter((x) => x.ip_version === 6)) claim(s.id, pick(s.id));
+    const hasRoom = (s: Subnet): boolean => keep.some((k) => k.subnet_id === s.id) || firstFree(s.id) !== undefined;
+    for (const pool of [subnets.filter((s) => s.ip_version === 4), subnets.filter((s) => s.ip_version === 6 && !isAutoAddressed(s))]) {
+      const chosen = pool.find(hasRoom) ?? pool[0];
+      if (chosen) claim(chosen.id, pick(chosen.id));
+    }
+    for (const s of subnets.filter(isAutoAddressed)) claim(s.id, pick(s.id));
     return out;
   }
   for (const entry of asList('fixed_ips', requested)) {
@@ -76,6 +85,12 @@ export function assignFixedIps(state: NeutronState, net: Network, requested: unk
   return out;
 }
 
+/** The dns extension's name for an address (see DNS_DOMAIN). */
+function dnsAssignment(ip: string): { ip_address: string; hostname: string; fqdn: string } {
+  const hostname = `host-${ip.replace(/[.:]/g, '-')}`;
+  return { ip_address: ip, hostname, fqdn: `${hostname}.${DNS_DOMAIN}` };
+}
+
 /** A port as Neutron creates it, with defaults for everything not given. */
 export function newPort(state: NeutronState, fields: Partial<Port> & { project_id: string; network_id: string }): Port {
   const port: Port = {
@@ -96,8 +111,7 @@ export function newPort(state: NeutronState, fields: Partial<Port> & { project_i
     'binding:vif_details': {},
     'binding:profile': {},
     'binding:vnic_type': 'normal',
-    ip_allocation: 'immediate',
-    propagate_uplink_status: false,
+    dns_name: '',
     qos_policy_id: null,
     qos_network_policy_id: null,
     resource_request: null,
@@ -129,7 +143,14 @@ export function ports(state: NeutronState): ResourceDef<Port> {
     }
     return mac;
   };
+  const isAutoAddressedSubnet = (id: string): boolean => {
+    const subnet = state.subnets.get(id);
+    return subnet !== undefined && isAutoAddressed(subnet);
+  };
   const requireSecurity = (port: Port): void => {
+    if (!port.port_security_enabled && port.allowed_address_pairs.length > 0) {
+      throw new NeutronError(409, 'AddressPairAndPortSecurityRequired', 'Port Security must be enabled in order to have allowed address pairs on a port.');
+    }
     if (!port.port_security_enabled && port.security_groups.length > 0) {
       throw new NeutronError(409, 'PortSecurityAndIPRequiredForSecurityGroups', 'Port security must be enabled and port must have an IP address in order to use security groups.');
     }
@@ -146,9 +167,9 @@ export function ports(state: NeutronState): ResourceDef<Port> {
     taggable: true,
     store: state.ports,
     notFound: portNotFound,
-    post: ['name', 'description', 'network_id', 'admin_state_up', 'mac_address', 'fixed_ips', 'device_id', 'device_owner', 'security_groups', 'allowed_address_pairs', 'port_security_enabled', 'extra_dhcp_opts', 'binding:host_id', 'binding:profile', 'binding:vnic_type', 'qos_policy_id', 'propagate_uplink_status', 'project_id', 'tenant_id'],
-    put: ['name', 'description', 'admin_state_up', 'mac_address', 'fixed_ips', 'device_id', 'device_owner', 'security_groups', 'allowed_address_pairs', 'port_security_enabled', 'extra_dhcp_opts', 'binding:host_id', 'binding:profile', 'binding:vnic_type', 'qos_policy_id', 'propagate_uplink_status'],
-    readOnly: ['id', 'status', 'binding:vif_type', 'binding:vif_details', 'ip_allocation', 'qos_network_policy_id', 'resource_request', 'created_at', 'updated_at', 'revision_number', 'tags'],
+    post: ['name', 'description', 'network_id', 'admin_state_up', 'mac_address', 'fixed_ips', 'device_id', 'device_owner', 'security_groups', 'allowed_address_pairs', 'port_security_enabled', 'extra_dhcp_opts', 'binding:host_id', 'binding:profile', 'binding:vnic_type', 'qos_policy_id', 'dns_name', 'project_id', 'tenant_id'],
+    put: ['name', 'description', 'admin_state_up', 'mac_address', 'fixed_ips', 'device_id', 'device_owner', 'security_groups', 'allowed_address_pairs', 'port_security_enabled', 'extra_dhcp_opts', 'binding:host_id', 'binding:profile', 'binding:vnic_type', 'qos_policy_id', 'dns_name'],
+    readOnly: ['id', 'status', 'binding:vif_type', 'binding:vif_details', 'dns_assignment', 'qos_network_policy_id', 'resource_request', 'created_at', 'updated_at', 'revision_number', 'tags'],
     required: ['network_id'],
     adminOnly: ['binding:host_id', 'binding:profile'],
     defaults: { 'binding:host_id': '', 'binding:profile': {} },
@@ -165,8 +186,8 @@ export function ports(state: NeutronState): ResourceDef<Port> {
       const mac = body.mac_address === undefined ? state.nextMac() : macOf(net, body.mac_address);
       const fixedIps = assignFixedIps(state, net, body.fixed_ips, [], mac);
       const groups = body.security_groups === undefined ? (security ? [ensureDefaultSecurityGroup(state, projectId).id] : []) : securityGroupsOf(caller, projectId, body.security_groups);
-      const draft = { port_security_enabled: security, security_groups: groups } as Port;
-      requireSecurity(draft);
+      const pairs = body.allowed_address_pairs === undefined ? [] : pairsOf(body.allowed_address_pairs, mac);
+      requireSecurity({ port_security_enabled: security, security_groups: groups, allowed_address_pairs: pairs } as Port);
       return newPort(state, {
         project_id: projectId,
         tenant_id: projectId,
@@ -179,11 +200,10 @@ export function ports(state: NeutronState): ResourceDef<Port> {
         device_id: opt(body, 'device_id', asString, ''),
         device_owner: opt(body, 'device_owner', asString, ''),
         security_groups: groups,
-        allowed_address_pairs: body.allowed_address_pairs === undefined ? [] : pairsOf(body.allowed_address_pairs, mac),
+        allowed_address_pairs: pairs,
         port_security_enabled: security,
         'binding:vnic_type': opt(body, 'binding:vnic_type', asString, 'normal'),
         'binding:host_id': opt(body, 'binding:host_id', asString, ''),
-        propagate_uplink_status: opt(body, 'propagate_uplink_status', asBool, false),
       });
     },
     update(caller, port, body) {
@@ -195,21 +215,25 @@ export function ports(state: NeutronState): ResourceDef<Port> {
       if (body.description !== undefined) port.description = asString('description', body.description);
       if (body.admin_state_up !== undefined) port.admin_state_up = asBool('admin_state_up', body.admin_state_up);
       if (body.mac_address !== undefined) port.mac_address = macOf(net, body.mac_address, port.id);
-      if (body.fixed_ips !== undefined) port.fixed_ips = assignFixedIps(state, net, body.fixed_ips, port.fixed_ips, port.mac_address);
+      if (body.fixed_ips !== undefined) {
+        const fixedIps = assignFixedIps(state, net, body.fixed_ips, port.fixed_ips, port.mac_address);
+        // Addresses of SLAAC/DHCPv6-stateless subnets stay: Neutron does not let an update drop them.
+        const auto = port.fixed_ips.filter((ip) => !fixedIps.some((f) => f.subnet_id === ip.subnet_id) && isAutoAddressedSubnet(ip.subnet_id));
+        port.fixed_ips = [...fixedIps, ...auto];
+      }
       if (body.device_id !== undefined) port.device_id = asString('device_id', body.device_id);
       if (body.device_owner !== undefined) port.device_owner = asString('device_owner', body.device_owner);
       if (body.port_security_enabled !== undefined) port.port_security_enabled = asBool('port_security_enabled', body.port_security_enabled);
       if (body.security_groups !== undefined) port.security_groups = securityGroupsOf(caller, port.project_id, body.security_groups);
-      else if (body.port_security_enabled !== undefined && !port.port_security_enabled && port.security_groups.length > 0) requireSecurity(port);
-      requireSecurity(port);
       if (body.allowed_address_pairs !== undefined) port.allowed_address_pairs = pairsOf(body.allowed_address_pairs, port.mac_address);
+      requireSecurity(port);
+      if (body.dns_name !== undefined) asString('dns_name', body.dns_name); // accepted, ignored: see DNS_DOMAIN
       if (body['binding:host_id'] !== undefined) port['binding:host_id'] = asString('binding:host_id', body['binding:host_id']);
       if (body['binding:vnic_type'] !== undefined) port['binding:vnic_type'] = asString('binding:vnic_type', body['binding:vnic_type']);
-      if (body.propagate_uplink_status !== undefined) port.propagate_uplink_status = asBool('propagate_uplink_status', body.propagate_uplink_status);
     },
     remove(_caller, port) {
       if (L3_OWNERS.includes(port.device_owner)) {
-        throw new NeutronError(409, 'L3PortInUse', `Port ${port.id} has owner ${port.device_owner} and therefore cannot be deleted directly via the port API.`);
+        throw new NeutronError(409, 'ServicePortInUse', `Port ${port.id} cannot be deleted directly via the port API: has device owner ${port.device_owner}.`);
       }
       for (const fip of state.floatingips.values()) {
         if (fip.port_id === port.id) {
@@ -223,8 +247,8 @@ export function ports(state: NeutronState): ResourceDef<Port> {
     },
     visible: owns,
     render(caller, port) {
-      const out: Obj = { ...port };
-      if (!caller.isAdmin) for (const key of ['binding:host_id', 'binding:profile', 'binding:vif_details', 'binding:vif_type']) out[key] = null;
+      const out: Obj = { ...port, dns_assignment: port.fixed_ips.map((ip) => dnsAssignment(ip.ip_address)) };
+      if (!caller.isAdmin) for (const key of ['binding:host_id', 'binding:profile', 'binding:vif_details', 'binding:vif_type', 'resource_request']) delete out[key];
       return out;
     },
     filters: {

@@ -14,7 +14,11 @@ export function routers(state: NeutronState): ResourceDef<Router> {
   const gatewayPort = (router: Router): Port | undefined =>
     [...state.ports.values()].find((p) => p.device_id === router.id && p.device_owner === 'network:router_gateway');
 
+  /** Sets or clears the gateway. Neutron writes the router several times: two revisions to set one, three to clear. */
   const setGateway = (caller: Caller, router: Router, value: unknown, action: string): void => {
+    const bump = (times: number): void => {
+      for (let i = 0; i < times; i++) state.bump(router);
+    };
     const info = value === null ? {} : asObj('external_gateway_info', value);
     if (!caller.isAdmin && (info.enable_snat !== undefined || info.external_fixed_ips !== undefined)) {
       const present = ['network_id', 'enable_snat', 'external_fixed_ips'].filter((k) => info[k] !== undefined);
@@ -28,6 +32,7 @@ export function routers(state: NeutronState): ResourceDef<Router> {
           throw new NeutronError(409, 'RouterExternalGatewayInUseByFloatingIp', `Gateway cannot be updated for router ${router.id}, since a gateway to external network ${net} is required by one or more floating IPs.`);
         }
         state.ports.delete(old.id);
+        bump(3);
       }
       router.external_gateway_info = null;
       return;
@@ -46,6 +51,7 @@ export function routers(state: NeutronState): ResourceDef<Router> {
     newPort(state, { project_id: '', tenant_id: '', network_id: networkId, device_id: router.id, device_owner: 'network:router_gateway', fixed_ips: fixedIps, port_security_enabled: false });
     const gw: GatewayInfo = { network_id: networkId, enable_snat: enableSnat, external_fixed_ips: fixedIps };
     router.external_gateway_info = gw;
+    bump(2);
   };
 
   const routesOf = (router: Router, value: unknown): Route[] => {
@@ -77,6 +83,8 @@ export function routers(state: NeutronState): ResourceDef<Router> {
     readOnly: ['id', 'status', 'routes', 'availability_zones', 'created_at', 'updated_at', 'revision_number', 'tags'],
     required: [],
     adminOnly: ['distributed', 'ha'],
+    // Only the router's own columns bump on any write; gateway and routes bump when (and as) they change.
+    bumpsOnUpdate: (body) => ['name', 'description', 'admin_state_up', 'distributed', 'ha'].some((k) => body[k] !== undefined),
     create(caller, body) {
       const projectId = projectOf(caller, body, 'create_router');
       checkQuota(state, projectId, 'router');
@@ -103,7 +111,12 @@ export function routers(state: NeutronState): ResourceDef<Router> {
       if (body.description !== undefined) router.description = asString('description', body.description);
       if (body.admin_state_up !== undefined) router.admin_state_up = asBool('admin_state_up', body.admin_state_up);
       if (body.external_gateway_info !== undefined) setGateway(caller, router, body.external_gateway_info, 'update_router');
-      if (body.routes !== undefined) router.routes = body.routes === null ? [] : routesOf(router, body.routes);
+      if (body.routes !== undefined) {
+        const routes = body.routes === null ? [] : routesOf(router, body.routes);
+        // Routes live in their own table; changing them writes the router once more.
+        if (JSON.stringify(routes) !== JSON.stringify(router.routes)) state.bump(router);
+        router.routes = routes;
+      }
     },
     remove(_caller, router) {
       const attached = state.routerInterfaces(router.id);
@@ -132,7 +145,7 @@ export function routers(state: NeutronState): ResourceDef<Router> {
 /** The body of add/remove_router_interface answers. */
 const interfaceInfo = (router: Router, port: Port): Obj => {
   const subnetIds = port.fixed_ips.map((ip) => ip.subnet_id);
-  return { id: router.id, tenant_id: router.project_id, project_id: router.project_id, port_id: port.id, network_id: port.network_id, subnet_id: subnetIds[0] ?? null, subnet_ids: subnetIds };
+  return { id: router.id, tenant_id: router.project_id, port_id: port.id, network_id: port.network_id, subnet_id: subnetIds[0] ?? null, subnet_ids: subnetIds };
 };
 
 export function addRouterInterface(state: NeutronState, caller: Caller, router: Router, body: Obj): Obj {
@@ -166,6 +179,7 @@ export function addRouterInterface(state: NeutronState, caller: Caller, router: 
     if (subnet.gateway_ip === null) throw badRequest('router', `Subnet for router interface must have a gateway IP`);
     const fixedIps = assignFixedIps(state, net, [{ subnet_id: subnetId, ip_address: addressIn(subnet, subnet.gateway_ip) ?? subnet.gateway_ip }]);
     port = newPort(state, { project_id: router.project_id, tenant_id: router.project_id, network_id: net.id, device_id: router.id, device_owner: 'network:router_interface', fixed_ips: fixedIps, port_security_enabled: false });
+    state.bump(port); // Neutron creates the port, then binds it to the router
   } else {
     throw badRequest('router', 'Either subnet_id or port_id must be specified');
   }
@@ -191,6 +205,13 @@ export function removeRouterInterface(state: NeutronState, _caller: Caller, rout
   for (const ip of port.fixed_ips) {
     const subnet = state.subnets.get(ip.subnet_id);
     const cidr = subnet && parseCidr(subnet.cidr);
+    const routed = router.routes.some((r) => {
+      const hop = parseIp(r.nexthop);
+      return cidr && hop && cidrContains(cidr, hop.version, hop.value);
+    });
+    if (routed) {
+      throw new NeutronError(409, 'RouterInterfaceInUseByRoute', `Router interface for subnet ${ip.subnet_id} on router ${router.id} cannot be deleted, as it is required by one or more routes.`);
+    }
     const used = [...state.floatingips.values()].some((f) => {
       const fixed = f.router_id === router.id && f.fixed_ip_address ? parseIp(f.fixed_ip_address) : undefined;
       return cidr && fixed && cidrContains(cidr, fixed.version, fixed.value);

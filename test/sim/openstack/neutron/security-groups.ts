@@ -8,10 +8,10 @@ const sgNotFound = (id: string): NeutronError => new NeutronError(404, 'Security
 const PROTOCOLS = ['ah', 'dccp', 'egp', 'esp', 'gre', 'hopopt', 'icmp', 'icmpv6', 'igmp', 'ipip', 'ipv6-encap', 'ipv6-frag', 'ipv6-icmp', 'ipv6-nonxt', 'ipv6-opts', 'ipv6-route', 'ospf', 'pgm', 'rsvp', 'sctp', 'tcp', 'udp', 'udplite', 'vrrp', 'any'];
 const PORTED = ['tcp', 'udp', 'sctp', 'dccp', 'udplite', '6', '17', '132', '33', '136'];
 
-type RuleInput = Omit<SecurityGroupRule, keyof Standard>;
+type RuleInput = Omit<SecurityGroupRule, keyof Standard | 'standard_attr_id'>;
 
 function addRule(state: NeutronState, projectId: string, input: RuleInput, description = ''): SecurityGroupRule {
-  const rule: SecurityGroupRule = { ...state.standard(projectId, description), ...input };
+  const rule: SecurityGroupRule = { ...state.standard(projectId, description, 0), ...input, standard_attr_id: state.nextStandardAttrId() };
   state.security_group_rules.set(rule.id, rule);
   return rule;
 }
@@ -27,6 +27,7 @@ const blankRule = (sgId: string, direction: 'ingress' | 'egress', ethertype: 'IP
   remote_group_id: remoteGroupId,
   remote_address_group_id: null,
   normalized_cidr: null,
+  builtin: true,
 });
 
 function newGroup(state: NeutronState, projectId: string, name: string, description: string, stateful: boolean): SecurityGroup {
@@ -45,8 +46,10 @@ export function ensureDefaultSecurityGroup(state: NeutronState, projectId: strin
   return sg;
 }
 
-export function renderRule(rule: SecurityGroupRule): Obj {
-  return { ...rule };
+/** A rule as the rules API shows it, or (`embedded`) inside its group, where Neutron adds two attributes. */
+export function renderRule(rule: SecurityGroupRule, embedded = false): Obj {
+  const { builtin, standard_attr_id, ...out } = rule;
+  return { ...out, description: builtin ? null : rule.description, ...(embedded ? { standard_attr_id, tags: [] } : {}) };
 }
 
 export function securityGroups(state: NeutronState): ResourceDef<SecurityGroup> {
@@ -78,7 +81,14 @@ export function securityGroups(state: NeutronState): ResourceDef<SecurityGroup> 
         sg.name = name;
       }
       if (body.description !== undefined) sg.description = asString('description', body.description);
-      if (body.stateful !== undefined) sg.stateful = asBool('stateful', body.stateful);
+      if (body.stateful !== undefined) {
+        const stateful = asBool('stateful', body.stateful);
+        // Neutron changes `stateful` only while no port uses the group.
+        if (stateful !== sg.stateful && [...state.ports.values()].some((p) => p.security_groups.includes(sg.id))) {
+          throw new NeutronError(409, 'SecurityGroupInUse', `Security Group ${sg.id} in use.`);
+        }
+        sg.stateful = stateful;
+      }
     },
     remove(caller, sg) {
       if (sg.name === 'default' && !caller.isAdmin) throw new NeutronError(409, 'SecurityGroupCannotRemoveDefault', 'Insufficient rights for removing default security group.');
@@ -91,7 +101,7 @@ export function securityGroups(state: NeutronState): ResourceDef<SecurityGroup> 
     visible: owns,
     render: (_caller, sg) => ({
       ...sg,
-      security_group_rules: [...state.security_group_rules.values()].filter((r) => r.security_group_id === sg.id).map(renderRule),
+      security_group_rules: [...state.security_group_rules.values()].filter((r) => r.security_group_id === sg.id).map((r) => renderRule(r, true)),
     }),
   };
 }
@@ -111,19 +121,27 @@ function parseRule(state: NeutronState, caller: Caller, body: Obj): RuleInput {
   if (!sg || !owns(caller, sg)) throw sgNotFound(sgId);
   const direction = oneOf('direction', body.direction, ['ingress', 'egress'] as const);
   const ethertype = opt(body, 'ethertype', (a, v) => oneOf(a, v, ['IPv4', 'IPv6'] as const), 'IPv4');
-  const protocol = body.protocol === undefined || body.protocol === null ? null : String(body.protocol).toLowerCase();
+  let protocol = body.protocol === undefined || body.protocol === null ? null : String(body.protocol).toLowerCase();
+  // Neutron converts the legacy IPv6 ICMP spellings on create (_make_canonical_ipv6_icmp_protocol).
+  if (ethertype === 'IPv6' && (protocol === 'icmp' || protocol === 'icmpv6')) protocol = 'ipv6-icmp';
+  if (ethertype === 'IPv6' && protocol === '1') protocol = '58';
   if (protocol !== null && !PROTOCOLS.includes(protocol) && !(/^\d+$/.test(protocol) && Number(protocol) <= 255)) {
     throw new NeutronError(400, 'SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${protocol} not supported. Only protocol values [${PROTOCOLS.map((p) => `'${p}'`).join(', ')}, None] and integer representations [0 to 255] are supported.`);
   }
-  const min = body.port_range_min === undefined || body.port_range_min === null ? null : asInt('port_range_min', body.port_range_min);
-  const max = body.port_range_max === undefined || body.port_range_max === null ? null : asInt('port_range_max', body.port_range_max);
+  let min = body.port_range_min === undefined || body.port_range_min === null ? null : asInt('port_range_min', body.port_range_min);
+  let max = body.port_range_max === undefined || body.port_range_max === null ? null : asInt('port_range_max', body.port_range_max);
   if ((min !== null || max !== null) && protocol === null) {
     throw new NeutronError(400, 'SecurityGroupProtocolRequiredWithPorts', 'Must also specify protocol if port range is given.');
   }
   if (protocol !== null && PORTED.includes(protocol)) {
     for (const p of [min, max]) if (p !== null && (p < 1 || p > 65535)) throw new NeutronError(400, 'SecurityGroupInvalidPortValue', `Invalid value for port ${p}.`);
-    if (min !== null && max !== null && min > max) throw new NeutronError(400, 'SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max');
+    // A port protocol takes both ends of a range or neither (_validate_port_range).
+    if ((min !== null && max !== null && min > max) || (min === null) !== (max === null)) {
+      throw new NeutronError(400, 'SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max');
+    }
   }
+  // Once valid, Neutron stores the whole range as no range (_make_canonical_port_range).
+  if (min === 1 && max === 65535) min = max = null;
   const prefix = body.remote_ip_prefix === undefined || body.remote_ip_prefix === null ? null : asString('remote_ip_prefix', body.remote_ip_prefix);
   const remoteGroup = body.remote_group_id === undefined || body.remote_group_id === null ? null : asString('remote_group_id', body.remote_group_id);
   if (prefix !== null && remoteGroup !== null) {
@@ -138,11 +156,13 @@ function parseRule(state: NeutronState, caller: Caller, body: Obj): RuleInput {
     }
     normalized = formatCidr(cidr);
   }
+  // Stored with its mask, host bits kept (str(netaddr.IPNetwork(prefix))).
+  const storedPrefix = prefix === null || prefix.includes('/') ? prefix : `${prefix}/${prefix.includes(':') ? 128 : 32}`;
   if (remoteGroup !== null) {
     const remote = state.security_groups.get(remoteGroup);
     if (!remote || !owns(caller, remote)) throw sgNotFound(remoteGroup);
   }
-  return { security_group_id: sgId, direction, ethertype, protocol, port_range_min: min, port_range_max: max, remote_ip_prefix: prefix, remote_group_id: remoteGroup, remote_address_group_id: null, normalized_cidr: normalized };
+  return { security_group_id: sgId, direction, ethertype, protocol, port_range_min: min, port_range_max: max, remote_ip_prefix: storedPrefix, remote_group_id: remoteGroup, remote_address_group_id: null, normalized_cidr: normalized, builtin: false };
 }
 
 export function securityGroupRules(state: NeutronState): ResourceDef<SecurityGroupRule> {

@@ -1,6 +1,6 @@
 // Subnets: CIDR normalised (host bits cleared), gateway defaulting to the first address, pools computed.
 import { cidrContains, cidrsOverlap, formatCidr, formatIp, lastAddress, parseCidr, parseIp, type Cidr } from '../ip.ts';
-import { badRequest, httpBadRequest, invalidInput, NeutronError, policyDenied } from './errors.ts';
+import { badRequest, httpBadRequest, invalidInput, NeutronError } from './errors.ts';
 import { asBool, asList, asObj, asString, checkQuota, oneOf, opt, owns, projectOf, type ResourceDef } from './core.ts';
 import { defaultPools } from './ipam.ts';
 import type { NeutronState, Pool, Route, Subnet } from './model.ts';
@@ -34,7 +34,7 @@ function poolsOf(cidr: Cidr, gateway: bigint | null, value: unknown): Pool[] {
       throw new NeutronError(400, 'OutOfBoundsAllocationPool', `The allocation pool ${text} spans beyond the subnet cidr ${formatCidr(cidr)}.`);
     }
     if (gateway !== null && gateway >= start.value && gateway <= end.value) {
-      throw new NeutronError(409, 'GatewayConflictWithAllocationPools', `Gateway ip ${formatIp(cidr.version, gateway)} conflicts with allocation pool ${text}`);
+      throw new NeutronError(409, 'GatewayConflictWithAllocationPools', `Gateway ip ${formatIp(cidr.version, gateway)} conflicts with allocation pool ${text}.`);
     }
     return { start: formatIp(cidr.version, start.value), end: formatIp(cidr.version, end.value) };
   });
@@ -47,7 +47,7 @@ function gatewayConflict(cidr: Cidr, gateway: bigint | null, pools: Pool[]): voi
     const s = parseIp(p.start)?.value ?? 0n;
     const e = parseIp(p.end)?.value ?? 0n;
     if (gateway >= s && gateway <= e) {
-      throw new NeutronError(409, 'GatewayConflictWithAllocationPools', `Gateway ip ${formatIp(cidr.version, gateway)} conflicts with allocation pool ${p.start}-${p.end}`);
+      throw new NeutronError(409, 'GatewayConflictWithAllocationPools', `Gateway ip ${formatIp(cidr.version, gateway)} conflicts with allocation pool ${p.start}-${p.end}.`);
     }
   }
 }
@@ -70,6 +70,11 @@ const routeList = (value: unknown): Route[] =>
 
 export function subnets(state: NeutronState): ResourceDef<Subnet> {
   const cidrOf = (subnet: Subnet): Cidr => parseCidr(subnet.cidr) as Cidr;
+  // Creating, updating or deleting a subnet bumps its network's revision too.
+  const bumpNetwork = (subnet: Subnet): void => {
+    const net = state.networks.get(subnet.network_id);
+    if (net) state.bump(net);
+  };
   return {
     path: 'subnets',
     collection: 'subnets',
@@ -78,28 +83,34 @@ export function subnets(state: NeutronState): ResourceDef<Subnet> {
     taggable: true,
     store: state.subnets,
     notFound: (id) => new NeutronError(404, 'SubnetNotFound', `Subnet ${id} could not be found.`),
-    post: ['name', 'description', 'network_id', 'ip_version', 'cidr', 'gateway_ip', 'allocation_pools', 'enable_dhcp', 'dns_nameservers', 'host_routes', 'ipv6_address_mode', 'ipv6_ra_mode', 'subnetpool_id', 'prefixlen', 'use_default_subnetpool', 'segment_id', 'service_types', 'dns_publish_fixed_ip', 'project_id', 'tenant_id'],
-    put: ['name', 'description', 'gateway_ip', 'allocation_pools', 'enable_dhcp', 'dns_nameservers', 'host_routes', 'segment_id', 'service_types', 'dns_publish_fixed_ip'],
+    // No segments plugin and no subnet_dns_publish_fixed_ip driver in the reference cloud: no segment_id and
+    // no dns_publish_fixed_ip attributes.
+    post: ['name', 'description', 'network_id', 'ip_version', 'cidr', 'gateway_ip', 'allocation_pools', 'enable_dhcp', 'dns_nameservers', 'host_routes', 'ipv6_address_mode', 'ipv6_ra_mode', 'subnetpool_id', 'prefixlen', 'use_default_subnetpool', 'service_types', 'project_id', 'tenant_id'],
+    put: ['name', 'description', 'gateway_ip', 'allocation_pools', 'enable_dhcp', 'dns_nameservers', 'host_routes', 'service_types'],
     readOnly: ['id', 'created_at', 'updated_at', 'revision_number', 'tags'],
     required: ['network_id', 'ip_version'],
     adminOnly: [],
+    bumpsOnUpdate: () => true,
     create(caller, body) {
       const networkId = asString('network_id', body.network_id);
       const net = state.networks.get(networkId);
       if (!net || !networkVisible(caller, net)) throw networkNotFound(networkId);
-      if (!owns(caller, net)) throw policyDenied('create_subnet');
+      // Anyone may add a subnet to a shared network; to another project's network (an external one) Neutron's
+      // plugin refuses before the policy engine does.
+      if (!owns(caller, net) && !net.shared) throw new NeutronError(403, 'HTTPForbidden', `Tenant ${caller.projectId} not allowed to create subnet on this network`);
       const version = Number(body.ip_version);
       if (version !== 4 && version !== 6) throw httpBadRequest(`Invalid input for ip_version. Reason: ${JSON.stringify(body.ip_version)} is not in [4, 6].`);
       if (body.cidr === undefined || body.cidr === null) throw badRequest('subnet', 'a subnetpool must be specified in the absence of a cidr');
       const cidrText = asString('cidr', body.cidr);
       const cidr = parseCidr(cidrText);
       if (!cidr) throw invalidInput(`${cidrText} is not in a CIDR format.`);
-      if (cidr.version !== version) throw invalidInput(`Cidr '${cidrText}' does not match the ip_version '${version}'`);
+      if (cidr.version !== version) throw invalidInput(`cidr '${cidrText}' does not match the ip_version '${version}'.`);
       const normalized = formatCidr(cidr);
       if (state.subnetsOfNetwork(networkId).some((s) => cidrsOverlap(cidrOf(s), cidr))) {
         throw invalidInput(`Requested subnet with cidr: ${normalized} for network: ${networkId} overlaps with another subnet.`);
       }
-      const gateway = body.gateway_ip === undefined ? cidr.network + 1n : gatewayOf(cidr, body.gateway_ip);
+      // IPv6 subnets default to the subnet-router anycast address (the network address) as gateway.
+      const gateway = body.gateway_ip === undefined ? (cidr.version === 6 ? cidr.network : cidr.network + 1n) : gatewayOf(cidr, body.gateway_ip);
       const pools = poolsOf(cidr, gateway, body.allocation_pools);
       const projectId = projectOf(caller, body, 'create_subnet');
       checkQuota(state, projectId, 'subnet');
@@ -110,7 +121,7 @@ export function subnets(state: NeutronState): ResourceDef<Subnet> {
         return oneOf(attr, v, IPV6_MODES);
       };
       const subnet: Subnet = {
-        ...state.standard(projectId, opt(body, 'description', asString, '')),
+        ...state.standard(projectId, opt(body, 'description', asString, ''), 0),
         name: opt(body, 'name', asString, ''),
         network_id: networkId,
         ip_version: version,
@@ -122,13 +133,12 @@ export function subnets(state: NeutronState): ResourceDef<Subnet> {
         host_routes: body.host_routes === undefined ? [] : routeList(body.host_routes),
         ipv6_address_mode: mode('ipv6_address_mode'),
         ipv6_ra_mode: mode('ipv6_ra_mode'),
-        segment_id: null,
         service_types: [],
         subnetpool_id: null,
-        dns_publish_fixed_ip: opt(body, 'dns_publish_fixed_ip', asBool, false),
         tags: [],
       };
       state.subnets.set(subnet.id, subnet);
+      state.bump(net); // the network's subnets changed
       return subnet;
     },
     update(_caller, subnet, body) {
@@ -142,17 +152,20 @@ export function subnets(state: NeutronState): ResourceDef<Subnet> {
       if (body.enable_dhcp !== undefined) subnet.enable_dhcp = asBool('enable_dhcp', body.enable_dhcp);
       if (body.dns_nameservers !== undefined) subnet.dns_nameservers = ipList('dns_nameservers', body.dns_nameservers);
       if (body.host_routes !== undefined) subnet.host_routes = routeList(body.host_routes);
-      if (body.dns_publish_fixed_ip !== undefined) subnet.dns_publish_fixed_ip = asBool('dns_publish_fixed_ip', body.dns_publish_fixed_ip);
+      bumpNetwork(subnet);
     },
     remove(_caller, subnet) {
       if (state.portsWithIpOn(subnet.id).some((p) => p.device_owner !== 'network:dhcp')) {
         throw new NeutronError(409, 'SubnetInUse', `Unable to complete operation on subnet ${subnet.id}: One or more ports have an IP allocation from this subnet.`);
       }
       state.subnets.delete(subnet.id);
+      bumpNetwork(subnet);
     },
+    // Other projects see the subnets of shared networks only: an external network lists its subnet ids,
+    // but its subnets themselves stay hidden (404) from members.
     visible(caller, subnet) {
       const net = state.networks.get(subnet.network_id);
-      return owns(caller, subnet) || (net !== undefined && networkVisible(caller, net));
+      return owns(caller, subnet) || (net !== undefined && net.shared);
     },
     render: (_caller, subnet) => ({ ...subnet }),
   };

@@ -1,0 +1,191 @@
+// The only kind-specific code the generic reconciler (managed.ts) drives: one Adapter per kind.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ResourceType } from '../runtime/client.ts';
+import type { Condition } from '../runtime/conditions.ts';
+
+export const MANAGED_TAG = 'cloudnet-managed';
+const UID_TAG_PREFIX = 'cloudnet-uid:';
+
+/** The tag that ties a cloud resource to one object, across lost status writes and restarts. */
+export const ownerTag = (uid: string): string => `${UID_TAG_PREFIX}${uid}`;
+
+/** Tags only the operator sets (the CRD schemas reserve the `cloudnet-` prefix). */
+export const isOperatorTag = (tag: string): boolean => tag === MANAGED_TAG || tag.startsWith(UID_TAG_PREFIX);
+
+export type ManagementPolicy = 'Managed' | 'ObserveOnly';
+export type DeletionPolicy = 'Delete' | 'Orphan';
+
+export interface PendingCreate {
+  name: string;
+  startedAt: string;
+}
+
+/** The common envelope of every managed kind (src/api/envelope.ts), over its resource R, filter F and summary S. */
+export interface ManagedObject<R = unknown, F = unknown, S = unknown> extends KubernetesObject {
+  metadata: NonNullable<KubernetesObject['metadata']> & { name: string; namespace?: string };
+  spec: {
+    providerConfigRef: { name: string };
+    managementPolicy: ManagementPolicy;
+    deletionPolicy: DeletionPolicy;
+    resyncPeriod?: string;
+    import?: { id?: string; filter?: F };
+    resource?: R;
+  };
+  status?: {
+    id?: string;
+    observedGeneration?: number;
+    resource?: S;
+    lastSyncTime?: string;
+    conditions?: Condition[];
+    pendingCreate?: PendingCreate;
+  };
+}
+
+/**
+ * A reference from spec.resource (or spec.import.filter) to another object of the namespace
+ * (networkRef, subnetRef...). A reference naming the object itself (a security group rule allowing
+ * its own members) neither waits nor blocks the object's deletion: it resolves to the object's own
+ * id through ResolvedRefs.withOwnId.
+ */
+export interface Ref {
+  kind: string;
+  name: string;
+  /** Where in the spec, for messages, e.g. `networkRef` or `fixedIPs[0].subnetRef`. */
+  field: string;
+  /**
+   * false: the object can exist without the referenced one, e.g. a security group rule naming
+   * another group (Neutron deletes such rules with that group). It then neither waits for the
+   * referenced object before its create nor blocks that object's deletion: it resolves as soon as
+   * the referenced object has an id (Ready or not, so two objects may reference each other), the
+   * adapter leaves out what needs it until then (ResolvedRefs.find), and the object reports
+   * Ready=False WaitingForDependency naming it. Default true: wait for it to be Ready first, and
+   * keep it from being deleted while this object references it.
+   */
+  blocking?: boolean;
+}
+
+export const isBlocking = (ref: Ref): boolean => ref.blocking !== false;
+
+/** Cloud IDs of the referenced objects, resolved from their status; never written into spec. */
+export interface ResolvedRefs {
+  /** The ID of the referenced object; throws if it is not resolved (a non-blocking reference may not be). */
+  id(kind: string, name: string): string;
+  /** The ID of the referenced object, or undefined while a non-blocking reference is unresolved. */
+  find(kind: string, name: string): string | undefined;
+  /**
+   * These references with the object's own cloud id: references to the object itself resolve to
+   * it. The reconciler passes them so to diff; a create that needs them (the resource must exist
+   * first) calls this with the id it was just given.
+   */
+  withOwnId(id: string): ResolvedRefs;
+}
+
+export const refKey = (kind: string, name: string): string => `${kind}/${name}`;
+
+/** `ids`: refKey -> id; `self`: the object's own refKey, which withOwnId resolves. */
+export function resolvedRefs(ids: ReadonlyMap<string, string>, self?: string): ResolvedRefs {
+  const find = (kind: string, name: string) => ids.get(refKey(kind, name));
+  const refs: ResolvedRefs = {
+    find,
+    id(kind, name) {
+      const id = find(kind, name);
+      if (id === undefined) throw new Error(`reference ${kind}/${name} was not resolved`);
+      return id;
+    },
+    withOwnId: (id) => (self === undefined ? refs : resolvedRefs(new Map([...ids, [self, id]]), self)),
+  };
+  return refs;
+}
+
+/** What the object asks for: spec.resource, its references resolved to IDs, and its cloud name. */
+export interface Desired<R> {
+  resource: R;
+  refs: ResolvedRefs;
+  name: string;
+}
+
+export type Readiness = { ready: true } | { ready: false; reason: 'WaitingForCloud'; message: string };
+
+/**
+ * What differs between kinds. R: spec.resource, F: spec.import.filter, S: status.resource,
+ * O: the cloud's own object, C: the cloud client of the provider.
+ */
+export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C = unknown> {
+  kind: string;
+  /** The Kubernetes resource type of the kind (informers, status patches). */
+  resource: ResourceType;
+  /** The ProviderConfig provider this kind needs, e.g. `openstack`. */
+  provider: string;
+  /** The objects spec.resource references. */
+  references(resource: R): Ref[];
+  /**
+   * The objects an import filter names (e.g. the Network whose subnets it searches): waited for
+   * like blocking references before the import, and resolved for listForImport. Never block the
+   * deletion of those objects (the filter is used once, to adopt). Default none.
+   */
+  importReferences?(filter: F): Ref[];
+  /** Name in the cloud; default spec.resource.name ?? metadata.name. */
+  cloudName?(obj: ManagedObject<R, F, S>): string;
+  /** The resource, or undefined when it does not exist. */
+  get(cloud: C, id: string): Promise<O | undefined>;
+  /** Resources carrying `tag` (the object's ownership tag). */
+  listOwned(cloud: C, tag: string): Promise<O[]>;
+  /** Candidates for import.filter; `refs` resolves its importReferences. */
+  listForImport(cloud: C, filter: F, refs: ResolvedRefs): Promise<O[]>;
+  /**
+   * Resources named `name` in the scope `resource` and `refs` select (e.g. the network of a
+   * subnet): the candidates of a create whose answer and tags were lost.
+   */
+  listByName(cloud: C, name: string, resource: R, refs: ResolvedRefs): Promise<O[]>;
+  /** Creates the resource with these tags (in the same request where the cloud allows it). */
+  create(cloud: C, desired: Desired<R>, tags: string[]): Promise<O>;
+  /** Only the changed mutable fields (tags excluded: the reconciler keeps them), or undefined. */
+  diff(desired: Desired<R>, observed: O): Record<string, unknown> | undefined;
+  update(cloud: C, observed: O, patch: Record<string, unknown>): Promise<O>;
+  delete(cloud: C, id: string): Promise<void>;
+  /** Replaces the resource's tags; returns the resource as it now is. */
+  setTags(cloud: C, observed: O, tags: string[]): Promise<O>;
+  /** The user's tags from spec.resource (the operator adds its ownership tags). */
+  userTags(resource: R): string[];
+  id(observed: O): string;
+  tags(observed: O): string[];
+  /** RFC 3339 creation time as the cloud reports it. */
+  createdAt(observed: O): string | undefined;
+  summarize(observed: O): S;
+  readiness(observed: O): Readiness;
+}
+
+export type AnyAdapter = Adapter<any, any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** What an object's spec.resource references. */
+export function specReferences<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>): Ref[] {
+  return obj.spec?.resource === undefined ? [] : adapter.references(obj.spec.resource);
+}
+
+/** What an object's import filter references. */
+export function importReferences<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>): Ref[] {
+  const filter = obj.spec?.import?.filter;
+  return filter === undefined || !adapter.importReferences ? [] : adapter.importReferences(filter);
+}
+
+export const isSelfReference = (adapter: { kind: string }, obj: ManagedObject, ref: Ref): boolean =>
+  ref.kind === adapter.kind && ref.name === obj.metadata.name;
+
+export function cloudNameOf<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>): string {
+  if (adapter.cloudName) return adapter.cloudName(obj);
+  return explicitName(obj) ?? obj.metadata.name;
+}
+
+/**
+ * The name to keep on an existing resource: an imported one keeps the name it has (its summary's
+ * `name`) unless spec.resource.name says otherwise.
+ */
+export function enforcedNameOf<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>, observedName: string | undefined): string {
+  if (obj.spec.import && !adapter.cloudName && observedName !== undefined) return explicitName(obj) ?? observedName;
+  return cloudNameOf(adapter, obj);
+}
+
+function explicitName(obj: ManagedObject): string | undefined {
+  const name = (obj.spec.resource as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}

@@ -1,0 +1,160 @@
+// Wiring for the manager: the shared informers, their indexes, the ProviderConfig controller and
+// one generic controller per managed kind (src/resources adapters).
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import { providerConfig as providerConfigKind } from '../api/providerconfig.ts';
+import type { RetryPolicy } from '../cloud/http.ts';
+import type { ControllerDefinition, ManagerContext } from '../manager.ts';
+import { objectKey, type Cache } from '../runtime/cache.ts';
+import type { ResourceType } from '../runtime/client.ts';
+import type { SecondaryWatch } from '../runtime/controller.ts';
+import type { Informer } from '../runtime/informer.ts';
+import { adapters as allAdapters } from '../resources/index.ts';
+import { isBlocking, specReferences, type AnyAdapter, type ManagedObject } from './adapter.ts';
+import { clusterView, cloudnetResource, kubeWriter, managedIndexes, PROVIDER_CONFIG_INDEX, REFERENCES_INDEX, referenceKey } from './kube.ts';
+import { ManagedReconciler } from './managed.ts';
+import { ProviderConfigReconciler, ProviderRegistry, SECRETS_INDEX, secretsIndex, type ProviderConfig } from './providers.ts';
+import type { BackoffOptions } from './timing.ts';
+
+export const SECRETS: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
+export const PROVIDER_CONFIGS: ResourceType = cloudnetResource(providerConfigKind.kind, providerConfigKind.plural);
+
+export interface ControllersOptions {
+  /** Kinds to serve; default every adapter in src/resources. */
+  adapters?: AnyAdapter[];
+  /** Default drift-check period; default the manager's --resync-period. */
+  resyncPeriodMs?: number;
+  /** Retries of transient errors and polls (default 1 s doubling to 5 min). */
+  backoff?: BackoffOptions;
+  /** Minimum wait before retrying QuotaExceeded (default 60 s). */
+  quotaRetryMs?: number;
+  /** HTTP settings of the cloud clients. */
+  cloud?: { timeoutMs?: number; retry?: Partial<RetryPolicy> };
+}
+
+interface World {
+  providerConfigs: Informer<ProviderConfig>;
+  secrets: Informer<V1Secret>;
+  kinds: Map<string, { adapter: AnyAdapter; informer: Informer<ManagedObject> }>;
+  caches: Map<string, Cache<ManagedObject>>;
+  registry: ProviderRegistry;
+}
+
+function buildWorld(ctx: ManagerContext, adapters: AnyAdapter[], options: ControllersOptions): World {
+  const providerConfigs = ctx.informer<ProviderConfig>(PROVIDER_CONFIGS);
+  providerConfigs.cache.addIndex(SECRETS_INDEX, secretsIndex);
+  const secrets = ctx.informer<V1Secret>(SECRETS);
+  const kinds = new Map<string, { adapter: AnyAdapter; informer: Informer<ManagedObject> }>();
+  for (const adapter of adapters) {
+    const informer = ctx.informer<ManagedObject>(adapter.resource);
+    for (const [name, fn] of Object.entries(managedIndexes(adapter))) informer.cache.addIndex(name, fn);
+    kinds.set(adapter.kind, { adapter, informer });
+  }
+  const caches = new Map([...kinds].map(([kind, { informer }]) => [kind, informer.cache]));
+  const registry = new ProviderRegistry({
+    providerConfigs: providerConfigs.cache,
+    secrets: secrets.cache,
+    metrics: ctx.metrics.registry,
+    log: ctx.log,
+    timeoutMs: options.cloud?.timeoutMs,
+    retry: options.cloud?.retry,
+  });
+  return { providerConfigs, secrets, kinds, caches, registry };
+}
+
+const keysOf = (objects: KubernetesObject[]): string[] => objects.map(objectKey);
+
+/**
+ * The controller definitions for Manager: `new Manager({ config, controllers: createControllers() })`.
+ * Informers and indexes are created once, on the first setup, through the manager's shared informers.
+ */
+export function createControllers(options: ControllersOptions = {}): ControllerDefinition[] {
+  const adapters = options.adapters ?? allAdapters;
+  let world: World | undefined;
+  const worldOf = (ctx: ManagerContext): World => (world ??= buildWorld(ctx, adapters, options));
+
+  const providerConfigController: ControllerDefinition = {
+    name: 'providerconfig',
+    kind: 'ProviderConfig',
+    setup(ctx) {
+      const w = worldOf(ctx);
+      const users = (key: string) => [...w.caches.values()].flatMap((cache) => cache.byIndex(PROVIDER_CONFIG_INDEX, key));
+      const reconciler = new ProviderConfigReconciler({
+        registry: w.registry,
+        providerConfigs: w.providerConfigs.cache,
+        secrets: w.secrets.cache,
+        writer: kubeWriter(ctx.client<ProviderConfig>(PROVIDER_CONFIGS)),
+        secretWriter: kubeWriter(ctx.client<V1Secret>(SECRETS)),
+        users,
+        events: ctx.recorder,
+        backoff: options.backoff,
+      });
+      const secretWatch: SecondaryWatch = {
+        informer: w.secrets,
+        map: (secret) => {
+          const namespace = secret.metadata?.namespace ?? '';
+          const readers = w.providerConfigs.cache.byIndex(SECRETS_INDEX, `${namespace}/${secret.metadata?.name ?? ''}`);
+          // A Secret still holding the finalizer that nobody reads is released by any ProviderConfig of its namespace.
+          const holders = secret.metadata?.finalizers?.length ? w.providerConfigs.cache.list(namespace) : [];
+          return [...new Set(keysOf([...readers, ...holders]))];
+        },
+      };
+      // Objects going away wake a ProviderConfig that waits for them before it can be deleted.
+      const userWatches: SecondaryWatch[] = [...w.kinds.values()].map(({ informer }) => ({
+        informer,
+        map: (obj) => {
+          const managed = obj as ManagedObject;
+          const pc = w.providerConfigs.cache.get(managed.metadata?.namespace, managed.spec?.providerConfigRef?.name ?? '');
+          return pc?.metadata.deletionTimestamp ? [objectKey(pc)] : [];
+        },
+      }));
+      return { primary: w.providerConfigs, watches: [secretWatch, ...userWatches], reconcile: reconciler.reconcile };
+    },
+  };
+
+  const managedControllers = adapters.map(
+    (adapter): ControllerDefinition => ({
+      name: adapter.kind.toLowerCase(),
+      kind: adapter.kind,
+      setup(ctx) {
+        const w = worldOf(ctx);
+        const own = w.kinds.get(adapter.kind)!.informer;
+        const reconciler = new ManagedReconciler({
+          adapter,
+          objects: own.cache,
+          writer: kubeWriter(ctx.client<ManagedObject>(adapter.resource)),
+          cluster: clusterView(w.caches),
+          providers: w.registry.lookup,
+          events: ctx.recorder,
+          resyncPeriodMs: options.resyncPeriodMs ?? ctx.config.resyncPeriodMs,
+          backoff: options.backoff,
+          quotaRetryMs: options.quotaRetryMs,
+        });
+        const usersOf = (pc: KubernetesObject) => own.cache.byIndex(PROVIDER_CONFIG_INDEX, objectKey(pc));
+        const providerWatch: SecondaryWatch = { informer: w.providerConfigs, map: (pc) => keysOf(usersOf(pc)) };
+        // Also makes the controller wait for the Secrets cache: clients are built from it.
+        const secretWatch: SecondaryWatch = {
+          informer: w.secrets,
+          map: (secret) => keysOf(w.providerConfigs.cache.byIndex(SECRETS_INDEX, objectKey(secret)).flatMap(usersOf)),
+        };
+        // Any managed object's change wakes this kind's objects that reference it (waiting for it),
+        // and this kind's objects it blocks that are being deleted (waiting for it to go).
+        const referenceWatches: SecondaryWatch[] = [...w.kinds.values()].map(({ adapter: other, informer }) => ({
+          informer,
+          map: (obj) => {
+            const managed = obj as ManagedObject;
+            const namespace = managed.metadata?.namespace ?? '';
+            const waiting = own.cache.byIndex(REFERENCES_INDEX, referenceKey(other.kind, namespace, managed.metadata?.name ?? ''));
+            const deleting = specReferences(other, managed)
+              .filter((ref) => ref.kind === adapter.kind && isBlocking(ref))
+              .map((ref) => own.cache.get(namespace, ref.name))
+              .filter((target): target is ManagedObject => target?.metadata.deletionTimestamp !== undefined);
+            return [...new Set(keysOf([...waiting, ...deleting]))];
+          },
+        }));
+        return { primary: own, watches: [providerWatch, secretWatch, ...referenceWatches], reconcile: reconciler.reconcile };
+      },
+    }),
+  );
+
+  return [providerConfigController, ...managedControllers];
+}

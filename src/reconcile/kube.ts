@@ -1,0 +1,78 @@
+// The Kubernetes side of the reconcilers: resource types, status/finalizer writes, cache views.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../api/kind.ts';
+import type { Cache } from '../runtime/cache.ts';
+import type { ResourceClient, ResourceType } from '../runtime/client.ts';
+import { addFinalizer, FINALIZER, removeFinalizer } from '../runtime/finalizers.ts';
+import { patchStatus } from '../runtime/status.ts';
+import { importReferences, isBlocking, isSelfReference, specReferences, type AnyAdapter, type ManagedObject, type Ref } from './adapter.ts';
+import type { ClusterView, ObjectWriter } from './managed.ts';
+
+/** Cache index: "Kind/namespace/name" of every object spec.resource or the import filter references (their changes wake it). */
+export const REFERENCES_INDEX = 'references';
+/** Cache index: "Kind/namespace/name" of every other object spec.resource references blockingly (it keeps them from being deleted). */
+export const BLOCKING_REFERENCES_INDEX = 'blockingReferences';
+/** Cache index: "namespace/name" of the ProviderConfig an object uses. */
+export const PROVIDER_CONFIG_INDEX = 'providerConfig';
+
+export const referenceKey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
+
+/** A cloudnet.io kind's resource type. */
+export function cloudnetResource(kind: string, plural: string): ResourceType {
+  return { group: GROUP, version: VERSION, plural, kind, namespaced: true };
+}
+
+export function kubeWriter<T extends KubernetesObject>(client: ResourceClient<T>): ObjectWriter<T> {
+  return {
+    patchStatus: (obj, compute) => patchStatus(client, obj, compute),
+    addFinalizer: (obj) => addFinalizer(client, obj, FINALIZER),
+    removeFinalizer: (obj) => removeFinalizer(client, obj, FINALIZER),
+  };
+}
+
+/** The index functions every managed kind's cache carries. */
+export function managedIndexes(adapter: AnyAdapter): Record<string, (obj: ManagedObject) => string[]> {
+  const keys = (obj: ManagedObject, refs: Ref[]) => [...new Set(refs.map((ref) => referenceKey(ref.kind, obj.metadata.namespace ?? '', ref.name)))];
+  return {
+    [REFERENCES_INDEX]: (obj) => keys(obj, [...specReferences(adapter, obj), ...importReferences(adapter, obj)]),
+    [BLOCKING_REFERENCES_INDEX]: (obj) => keys(obj, specReferences(adapter, obj).filter((ref) => isBlocking(ref) && !isSelfReference(adapter, obj, ref))),
+    [PROVIDER_CONFIG_INDEX]: (obj) => (obj.spec?.providerConfigRef ? [`${obj.metadata.namespace ?? ''}/${obj.spec.providerConfigRef.name}`] : []),
+  };
+}
+
+/** Looks across the caches of every managed kind (each indexed with managedIndexes). */
+export function clusterView(caches: ReadonlyMap<string, Cache<ManagedObject>>): ClusterView {
+  return {
+    get: (kind, namespace, name) => caches.get(kind)?.get(namespace, name),
+    dependents: (kind, namespace, name) => [...caches.values()].flatMap((cache) => cache.byIndex(BLOCKING_REFERENCES_INDEX, referenceKey(kind, namespace, name))),
+  };
+}
+
+/**
+ * What a reconciler last wrote per key, so a reconcile woken by the echo of its own earlier write
+ * does not act on that older state: the informer delivers our writes in order, but a reconcile can
+ * start between two of them (controller-runtime has the same race; it costs duplicate cloud calls).
+ */
+export class OwnWrites<T extends KubernetesObject> {
+  readonly #written = new Map<string, { latest: T; older: Set<string> }>();
+
+  /** The object to act on: our latest write while the cache still shows one of our older versions. */
+  fresh(key: string, cached: T): T {
+    const written = this.#written.get(key);
+    if (!written) return cached;
+    if (written.older.has(cached.metadata?.resourceVersion ?? '')) return written.latest;
+    this.#written.delete(key);
+    return cached;
+  }
+
+  /** Records a reconcile's writes: `versions` are every resourceVersion it saw, `latest` what it left. */
+  record(key: string, versions: Iterable<string>, latest: T): void {
+    const older = new Set([...(this.#written.get(key)?.older ?? []), ...versions]);
+    older.delete(latest.metadata?.resourceVersion ?? '');
+    this.#written.set(key, { latest, older });
+  }
+
+  forget(key: string): void {
+    this.#written.delete(key);
+  }
+}

@@ -1,0 +1,112 @@
+// FloatingIP: a Neutron floating IP on an external Network, optionally associated with a Port.
+import {
+  floatingIP as floatingIPKind,
+  type FloatingIPImportFilter,
+  type FloatingIPObserved,
+  type FloatingIPResource,
+} from '../api/floatingip.ts';
+import { CloudError, isCloudError } from '../cloud/errors.ts';
+import type { OpenStackClient } from '../cloud/openstack/client.ts';
+import type { NeutronFloatingIp } from '../cloud/openstack/types.ts';
+import type { Adapter, Ref, ResolvedRefs } from '../reconcile/adapter.ts';
+import { cloudnetResource } from '../reconcile/kube.ts';
+import { changedFields, defined, neutronResource } from './neutron.ts';
+
+/** The port (and fixed address) the floating IP should point at; port_id null = not associated. */
+function association(r: FloatingIPResource, refs: ResolvedRefs): { port_id: string | null; fixed_ip_address?: string } {
+  if (!r.portRef) return { port_id: null };
+  return { port_id: refs.id('Port', r.portRef.name), ...(r.fixedIPAddress === undefined ? {} : { fixed_ip_address: r.fixedIPAddress }) };
+}
+
+/**
+ * Neutron answers 404 ExternalGatewayForFloatingIPNotFound until a Router with a gateway on the
+ * floating network has an interface on the port's subnet; it clears up once the Router is
+ * reconciled (the error is transient), so the condition says what it waits for.
+ */
+async function explainingUnreachable<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!isCloudError(err) || err.code !== 'ExternalGatewayForFloatingIPNotFound') throw err;
+    throw new CloudError({
+      ...err,
+      message: `${err.message} Waiting for a Router with an external gateway on the floating network and an interface on the port's subnet`,
+    });
+  }
+}
+
+const floatingIps = neutronResource((cloud) => cloud.neutron.floatingIps);
+
+export const floatingIP: Adapter<FloatingIPResource, FloatingIPImportFilter, FloatingIPObserved, NeutronFloatingIp, OpenStackClient> = {
+  kind: 'FloatingIP',
+  resource: cloudnetResource(floatingIPKind.kind, floatingIPKind.plural),
+  provider: 'openstack',
+  ...floatingIps,
+  references: (r) => {
+    const refs: Ref[] = [{ kind: 'Network', name: r.floatingNetworkRef.name, field: 'floatingNetworkRef' }];
+    if (r.portRef) refs.push({ kind: 'Port', name: r.portRef.name, field: 'portRef' });
+    return refs;
+  },
+  importReferences: (f) => {
+    const refs: Ref[] = [];
+    if (f.floatingNetworkRef) refs.push({ kind: 'Network', name: f.floatingNetworkRef.name, field: 'import.filter.floatingNetworkRef' });
+    if (f.portRef) refs.push({ kind: 'Port', name: f.portRef.name, field: 'import.filter.portRef' });
+    return refs;
+  },
+  listForImport: (cloud, f, refs) =>
+    cloud.neutron.floatingIps.list({
+      filters: {
+        floating_ip_address: f.address,
+        project_id: f.projectID,
+        floating_network_id: f.floatingNetworkRef && refs.id('Network', f.floatingNetworkRef.name),
+        port_id: f.portRef && refs.id('Port', f.portRef.name),
+      },
+      tags: f.tags,
+    }),
+  // Floating IPs have no name: a lost create is found by everything else it was created with.
+  listByName: (cloud, _name, r, refs) =>
+    cloud.neutron.floatingIps.list({
+      filters: {
+        floating_network_id: refs.id('Network', r.floatingNetworkRef.name),
+        floating_ip_address: r.address,
+        port_id: r.portRef ? refs.id('Port', r.portRef.name) : undefined,
+        description: r.description,
+      },
+    }),
+  create: (cloud, { resource, refs }, tags) => {
+    const { port_id, fixed_ip_address } = association(resource, refs);
+    return explainingUnreachable(() =>
+      cloud.neutron.floatingIps.create({
+        floating_network_id: refs.id('Network', resource.floatingNetworkRef.name),
+        ...defined({ floating_ip_address: resource.address, description: resource.description, fixed_ip_address }),
+        ...(port_id === null ? {} : { port_id }),
+        tags,
+      }),
+    );
+  },
+  diff: ({ resource, refs }, observed) => {
+    const wanted = association(resource, refs);
+    // Neutron takes fixed_ip_address only together with port_id: an association change sends both.
+    const patch = { ...(changedFields(wanted, observed) ? wanted : {}), ...changedFields({ description: resource.description }, observed) };
+    return Object.keys(patch).length > 0 ? patch : undefined;
+  },
+  update: (cloud, observed, patch) => explainingUnreachable(() => floatingIps.update(cloud, observed, patch)),
+  summarize: (o) => ({
+    floatingIPAddress: o.floating_ip_address,
+    fixedIPAddress: o.fixed_ip_address ?? undefined,
+    portID: o.port_id ?? undefined,
+    floatingNetworkID: o.floating_network_id,
+    routerID: o.router_id ?? undefined,
+    status: o.status,
+    description: o.description,
+    projectID: o.project_id,
+    revisionNumber: o.revision_number,
+    tags: [...(o.tags ?? [])].sort(),
+  }),
+  // Without an L3 agent a floating IP stays DOWN (associated or not): existing, and associated as
+  // asked (update would have failed otherwise), is all that can be awaited.
+  readiness: (o) =>
+    o.status === 'ERROR'
+      ? { ready: false, reason: 'WaitingForCloud', message: `floating IP ${o.id} (${o.floating_ip_address}) is in ERROR` }
+      : { ready: true },
+};

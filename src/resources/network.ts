@@ -1,0 +1,54 @@
+// Network: a Neutron network. Everything that is specific to the kind.
+import { network as networkKind, type NetworkImportFilter, type NetworkObserved, type NetworkResource } from '../api/network.ts';
+import type { OpenStackClient } from '../cloud/openstack/client.ts';
+import type { NeutronNetwork } from '../cloud/openstack/types.ts';
+import type { Adapter } from '../reconcile/adapter.ts';
+import { cloudnetResource } from '../reconcile/kube.ts';
+import { activeOrAdminDown, changedFields, defined, neutronResource, standardSummary } from './neutron.ts';
+
+/** The mutable Neutron fields and their desired values. */
+const mutable = (r: NetworkResource, name: string) => ({
+  name,
+  description: r.description,
+  admin_state_up: r.adminStateUp,
+  mtu: r.mtu,
+  port_security_enabled: r.portSecurityEnabled,
+  'router:external': r.external,
+  shared: r.shared,
+  dns_domain: r.dnsDomain,
+});
+
+export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObserved, NeutronNetwork, OpenStackClient> = {
+  kind: 'Network',
+  resource: cloudnetResource(networkKind.kind, networkKind.plural),
+  provider: 'openstack',
+  ...neutronResource((cloud) => cloud.neutron.networks),
+  references: () => [],
+  listForImport: (cloud, f) =>
+    cloud.neutron.networks.list({
+      filters: { name: f.name, 'router:external': f.external, shared: f.shared, project_id: f.projectID },
+      tags: f.tags,
+    }),
+  listByName: (cloud, name) => cloud.neutron.networks.list({ filters: { name } }),
+  create: (cloud, { resource, name }, tags) =>
+    cloud.neutron.networks.create({
+      ...defined(mutable(resource, name)),
+      ...(resource.availabilityZoneHints ? { availability_zone_hints: resource.availabilityZoneHints } : {}),
+      tags,
+    }),
+  diff: ({ resource, name }, observed) => changedFields(mutable(resource, name), observed),
+  summarize: (o) => ({
+    ...standardSummary(o),
+    status: o.status,
+    adminStateUp: o.admin_state_up,
+    mtu: o.mtu,
+    portSecurityEnabled: o.port_security_enabled,
+    external: o['router:external'],
+    shared: o.shared,
+    dnsDomain: o.dns_domain,
+    availabilityZones: o.availability_zones,
+    availabilityZoneHints: o.availability_zone_hints,
+    subnets: o.subnets,
+  }),
+  readiness: activeOrAdminDown('network'),
+};

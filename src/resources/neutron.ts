@@ -1,0 +1,174 @@
+// Helpers every Neutron adapter shares: the members alike for every kind, field diffs, address
+// normalisation, routes and the standard attributes in status.
+import { isIPv4, isIPv6 } from 'node:net';
+import type { OpenStackClient } from '../cloud/openstack/client.ts';
+import type { NeutronCollection } from '../cloud/openstack/neutron.ts';
+import type { NeutronFixedIpRequest, NeutronHostRoute, NeutronStandardAttrs } from '../cloud/openstack/types.ts';
+import type { Adapter, Readiness, ResolvedRefs } from '../reconcile/adapter.ts';
+
+/** What the shared members use of a kind's collection. */
+type Collection<T extends NeutronStandardAttrs> = Pick<NeutronCollection<T, Record<string, unknown>>, 'get' | 'list' | 'update' | 'delete' | 'replaceTags'>;
+
+/**
+ * The Adapter members every Neutron kind implements alike. setTags keeps whatever else the
+ * observed object carries (a router's interface ports).
+ */
+export type NeutronMembers<T extends NeutronStandardAttrs> = Pick<
+  Adapter<{ tags?: string[] }, unknown, unknown, T, OpenStackClient>,
+  'get' | 'listOwned' | 'update' | 'delete' | 'userTags' | 'id' | 'tags' | 'createdAt'
+> & {
+  setTags<O extends T>(cloud: OpenStackClient, observed: O, tags: string[]): Promise<O>;
+};
+
+/**
+ * The members alike for every Neutron kind, over its collection: spread into the kind's adapter,
+ * which overrides what differs. Updates carry the observed revision_number (If-Match).
+ */
+export function neutronResource<T extends NeutronStandardAttrs>(collection: (cloud: OpenStackClient) => Collection<T>): NeutronMembers<T> {
+  return {
+    get: (cloud, id) => collection(cloud).get(id),
+    listOwned: (cloud, tag) => collection(cloud).list({ tags: [tag] }),
+    update: (cloud, observed, patch) => collection(cloud).update(observed.id, patch, observed.revision_number),
+    delete: (cloud, id) => collection(cloud).delete(id),
+    setTags: async (cloud, observed, tags) => ({ ...observed, tags: await collection(cloud).replaceTags(observed.id, tags) }),
+    userTags: (r) => r.tags ?? [],
+    id: (o) => o.id,
+    tags: (o) => o.tags ?? [],
+    createdAt: (o) => o.created_at,
+  };
+}
+
+/**
+ * Readiness of a kind with its own status: ACTIVE is ready, and so is DOWN when admin_state_up is
+ * false (what an administratively down resource reports: the state asked for).
+ */
+export function activeOrAdminDown(noun: string): (o: { id: string; status: string; admin_state_up: boolean }) => Readiness {
+  return (o) =>
+    o.status === 'ACTIVE' || (o.status === 'DOWN' && !o.admin_state_up)
+      ? { ready: true }
+      : { ready: false, reason: 'WaitingForCloud', message: `${noun} ${o.id} is ${o.status}` };
+}
+
+/**
+ * A desired value with its own equality (normalised addresses, sets) where `!==` would see a
+ * perpetual difference. changedFields and defined unwrap it.
+ */
+export class Compared {
+  readonly value: unknown;
+  readonly equals: (observed: unknown) => boolean;
+  constructor(value: unknown, equals: (observed: unknown) => boolean) {
+    this.value = value;
+    this.equals = equals;
+  }
+}
+
+/** `value` compared with `equals`; undefined (not set: left alone) stays undefined. */
+export function compared<T>(value: T | undefined, equals: (desired: T, observed: unknown) => boolean): Compared | undefined {
+  return value === undefined ? undefined : new Compared(value, (observed) => equals(value, observed));
+}
+
+/**
+ * The Neutron fields whose desired value (set by the user; undefined = the cloud's default, left
+ * alone) differs from the observed one. `fields` maps Neutron field -> desired value.
+ */
+export function changedFields(fields: Record<string, unknown>, observed: object): Record<string, unknown> | undefined {
+  const patch: Record<string, unknown> = {};
+  for (const [field, desired] of Object.entries(fields)) {
+    const seen = (observed as Record<string, unknown>)[field];
+    if (desired instanceof Compared) {
+      if (!desired.equals(seen)) patch[field] = desired.value;
+    } else if (desired !== undefined && seen !== desired) patch[field] = desired;
+  }
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+/** Drops undefined values, so a create body carries only what the user set. */
+export function defined(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([field, value]) => [field, value instanceof Compared ? value.value : value]),
+  );
+}
+
+/** status.resource fields every Neutron kind reports (src/api/neutron.ts observedCommon). */
+export function standardSummary(o: NeutronStandardAttrs) {
+  return {
+    name: o.name,
+    description: o.description,
+    projectID: o.project_id,
+    revisionNumber: o.revision_number,
+    tags: [...(o.tags ?? [])].sort(),
+    createdAt: o.created_at,
+    updatedAt: o.updated_at,
+  };
+}
+
+export const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export const sameSet = (a: readonly string[], b: readonly string[]): boolean => sameList([...a].sort(), [...b].sort());
+
+/** An address as Neutron prints it (IPv6 lower-case and compressed), so spellings compare equal. */
+export function canonicalIP(text: string): string {
+  return isIPv6(text) ? new URL(`http://[${text}]`).hostname.slice(1, -1) : text;
+}
+
+function addressBits(text: string): { width: 32 | 128; value: bigint } | undefined {
+  if (isIPv4(text)) return { width: 32, value: text.split('.').reduce((n, part) => (n << 8n) | BigInt(part), 0n) };
+  if (!isIPv6(text)) return undefined;
+  // The canonical form has no embedded IPv4 part: only hex groups around at most one `::`.
+  const [head = '', tail] = canonicalIP(text).split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
+  return { width: 128, value: all.reduce((n, group) => (n << 16n) | BigInt(parseInt(group, 16)), 0n) };
+}
+
+function formatBits(width: 32 | 128, value: bigint): string {
+  if (width === 32) return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
+  return canonicalIP(Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':'));
+}
+
+/**
+ * A CIDR as Neutron stores it: host bits cleared (Neutron accepts 10.30.0.5/24 and keeps
+ * 10.30.0.0/24) and the address canonical. Anything unparsable is returned as given.
+ */
+export function canonicalCIDR(text: string): string {
+  const [address = '', prefixText, ...rest] = text.split('/');
+  const bits = addressBits(address);
+  const prefix = Number(prefixText);
+  if (!bits || rest.length > 0 || !/^\d+$/.test(prefixText ?? '') || prefix > bits.width) return text;
+  const host = (1n << BigInt(bits.width - prefix)) - 1n;
+  return `${formatBits(bits.width, bits.value & ~host)}/${prefix}`;
+}
+
+/** A route of the CRDs (subnet host routes, router extra routes). */
+export interface Route {
+  destination: string;
+  nextHop: string;
+}
+
+export const toNeutronRoutes = (routes: readonly Route[]): NeutronHostRoute[] => routes.map((r) => ({ destination: r.destination, nexthop: r.nextHop }));
+
+export const fromNeutronRoutes = (routes: readonly NeutronHostRoute[] | undefined): Route[] | undefined =>
+  routes?.map((r) => ({ destination: r.destination, nextHop: r.nexthop }));
+
+const routeKey = (r: NeutronHostRoute): string => `${canonicalCIDR(r.destination)} ${canonicalIP(r.nexthop)}`;
+
+/** Routes are sets: order and spelling do not matter. */
+export function sameRoutes(desired: readonly NeutronHostRoute[], observed: unknown): boolean {
+  return Array.isArray(observed) && sameSet(desired.map(routeKey), (observed as NeutronHostRoute[]).map(routeKey));
+}
+
+/** A fixed IP of the CRDs (ports, router gateways): a Subnet, an address, or both. */
+export interface FixedIP {
+  subnetRef?: { name: string };
+  ipAddress?: string;
+}
+
+/** Fixed IPs as Neutron takes them; admission makes each name a subnet or an address (one with neither is not sent). */
+export const toFixedIpRequests = (ips: readonly FixedIP[], refs: ResolvedRefs): NeutronFixedIpRequest[] =>
+  ips.flatMap((ip): NeutronFixedIpRequest[] => {
+    const address = ip.ipAddress === undefined ? {} : { ip_address: ip.ipAddress };
+    if (ip.subnetRef) return [{ subnet_id: refs.id('Subnet', ip.subnetRef.name), ...address }];
+    return ip.ipAddress === undefined ? [] : [{ ip_address: ip.ipAddress }];
+  });

@@ -1,0 +1,483 @@
+import { describe, expect, it } from 'vitest';
+import { CloudError } from '../../src/cloud/errors.ts';
+import { getCondition } from '../../src/runtime/conditions.ts';
+import { FINALIZER } from '../../src/runtime/finalizers.ts';
+import { harness, type Widget } from './fakes.ts';
+
+const ready = (w: Widget) => getCondition(w.status?.conditions, 'Ready');
+const cond = (w: Widget, type: string) => getCondition(w.status?.conditions, type);
+
+describe('ManagedReconciler: create and steady state', () => {
+  it('creates once with the ownership tags, writes status, and then makes no cloud call until the resync', async () => {
+    const h = harness({ resyncPeriodMs: 600_000 });
+    h.kube.create('a', { resource: { size: 2, tags: ['team-a'] } });
+    const result = await h.reconcile('a');
+    const w = h.kube.get('a');
+    expect(h.cloud.count('create')).toBe(1);
+    expect(h.cloud.calls.find((c) => c.op === 'create')?.detail).toEqual({ name: 'a', tags: ['cloudnet-managed', `cloudnet-uid:${w.metadata.uid}`, 'team-a'] });
+    expect(w.metadata.finalizers).toEqual([FINALIZER]);
+    expect(w.status?.id).toBe('w-1');
+    expect(w.status?.pendingCreate).toBeUndefined();
+    expect(w.status?.resource).toEqual({ name: 'a', size: 2, state: 'ACTIVE' });
+    expect(w.status?.observedGeneration).toBe(1);
+    expect(ready(w)).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(cond(w, 'Reconciling')).toBeUndefined();
+    // Resync period ±10% jitter.
+    expect(result).toMatchObject({ requeueAfter: expect.any(Number) });
+    const after = (result as { requeueAfter: number }).requeueAfter;
+    expect(after).toBeGreaterThanOrEqual(540_000);
+    expect(after).toBeLessThanOrEqual(660_000);
+    expect(h.kube.events.map((e) => e.reason)).toEqual(['Created']);
+
+    // Informer events (our own status write, a restart...) on a Ready object: no cloud call, no status write.
+    const calls = h.cloud.count();
+    const writes = h.kube.statusWrites;
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(60_000);
+      expect(await h.reconcile('a')).toMatchObject({ requeueAfter: expect.any(Number) });
+    }
+    expect(h.cloud.count()).toBe(calls);
+    expect(h.kube.statusWrites).toBe(writes);
+
+    // Resync due: one observation (a get), no update since nothing drifted.
+    h.clock.advance(400_000);
+    await h.reconcile('a');
+    expect(h.cloud.count() - calls).toBe(1);
+    expect(h.cloud.count('get')).toBe(1);
+    expect(h.cloud.count('update')).toBe(0);
+  });
+
+  it('a restart (fresh reconciler, same status) trusts lastSyncTime: no cloud call', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    await h.reconcile('a');
+    const calls = h.cloud.count();
+    const h2 = harness();
+    h2.kube.cache.upsert(h.kube.get('a'));
+    h2.provider.lookup = { ready: true, provider: 'fake', client: h.cloud };
+    h2.clock.t = h.clock.t + 1000;
+    await h2.reconcile('a');
+    expect(h.cloud.count()).toBe(calls);
+  });
+
+  it('a reconcile woken by the echo of its own earlier write acts on what it wrote last', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    await h.reconcile('a');
+    const latest = h.kube.get('a');
+    // The informer delivers the intent write (no id yet) after the reconcile finished.
+    const echo = h.kube.history.find((o) => o.status?.pendingCreate !== undefined)!;
+    h.kube.cache.upsert(echo);
+    const calls = h.cloud.count();
+    const writes = h.kube.statusWrites;
+    await h.reconcile('a');
+    expect(h.cloud.count()).toBe(calls);
+    expect(h.kube.statusWrites).toBe(writes);
+    // Once the cache shows the latest version (or anything newer), it is used again.
+    h.kube.cache.upsert(latest);
+    await h.reconcile('a');
+    expect(h.cloud.count()).toBe(calls);
+  });
+
+  it('never requeues a Ready object sooner than half its resync period', async () => {
+    const h = harness({ resyncPeriodMs: 1000 });
+    h.kube.create('a', { resource: {} });
+    h.clock.advance(999); // lastSyncTime is truncated to the second
+    for (let i = 0; i < 3; i++) {
+      const result = (await h.reconcile('a')) as { requeueAfter: number };
+      expect(result.requeueAfter).toBeGreaterThanOrEqual(500);
+      h.clock.advance(result.requeueAfter);
+    }
+    expect(h.cloud.count('create')).toBe(1);
+  });
+
+  it('takes a resync period longer than a timer can hold in steps of at most a day', async () => {
+    const h = harness();
+    h.kube.create('a', { resyncPeriod: '2000h', resource: {} });
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: 86_400_000 });
+    h.clock.advance(86_400_000);
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: 86_400_000 });
+    expect(h.cloud.count('get')).toBe(0);
+  });
+
+  it('corrects drift on resync and sends only the changed fields after a spec change', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    h.kube.create('a', { resource: { size: 2 } });
+    await h.reconcile('a');
+    h.cloud.widgets.get('w-1')!.size = 5; // out of band
+    h.clock.advance(70_000);
+    await h.reconcile('a');
+    expect(h.cloud.calls.filter((c) => c.op === 'update').map((c) => c.detail)).toEqual([{ id: 'w-1', patch: { size: 2 } }]);
+    expect(h.cloud.widgets.get('w-1')!.size).toBe(2);
+
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 3, name: 'renamed' }));
+    await h.reconcile('a');
+    expect(h.cloud.calls.filter((c) => c.op === 'update').at(-1)?.detail).toEqual({ id: 'w-1', patch: { size: 3, name: 'renamed' } });
+    expect(h.kube.get('a').status?.observedGeneration).toBe(2);
+    expect(h.kube.events.map((e) => e.reason)).toEqual(['Created', 'Updated', 'Updated']);
+  });
+
+  it('keeps tags as a set: ownership tags + user tags, extra ones removed', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    const obj = h.kube.create('a', { resource: { tags: ['x'] } });
+    await h.reconcile('a');
+    h.cloud.widgets.get('w-1')!.tags.push('stray');
+    h.clock.advance(70_000);
+    await h.reconcile('a');
+    expect(h.cloud.widgets.get('w-1')!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${obj.metadata.uid}`, 'x']);
+    expect(h.cloud.count('update')).toBe(0);
+  });
+
+  it('polls with backoff while the cloud is still building, then goes Ready', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    const originalCreate = h.cloud.add.bind(h.cloud);
+    h.cloud.add = (w) => originalCreate({ ...w, state: 'BUILD' });
+    const first = await h.reconcile('a');
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'False', reason: 'WaitingForCloud' });
+    expect(cond(h.kube.get('a'), 'Reconciling')).toMatchObject({ status: 'True', reason: 'WaitingForCloud' });
+    expect((first as { requeueAfter: number }).requeueAfter).toBeGreaterThanOrEqual(1000);
+    h.cloud.widgets.get('w-1')!.state = 'ACTIVE';
+    await h.reconcile('a');
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(h.cloud.count('create')).toBe(1);
+  });
+
+  it('recreates a resource deleted outside the operator', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    h.kube.create('a', { resource: {} });
+    await h.reconcile('a');
+    h.cloud.widgets.clear();
+    h.clock.advance(70_000);
+    await h.reconcile('a');
+    expect(h.cloud.count('create')).toBe(2);
+    expect(h.kube.get('a').status?.id).toBe('w-2');
+    expect(h.kube.events.map((e) => e.reason)).toEqual(['Created', 'Recreating', 'Created']);
+  });
+});
+
+describe('ManagedReconciler: crash-safe create', () => {
+  it('a create whose answer was lost is found again by its ownership tag, not created twice', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    h.cloud.fail('create', 'transient', { lose: true });
+    const result = await h.reconcile('a');
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'False', reason: 'TransientError' });
+    expect(h.kube.get('a').status?.pendingCreate).toMatchObject({ name: 'a' });
+    expect((result as { requeueAfter: number }).requeueAfter).toBeGreaterThanOrEqual(1000);
+    await h.reconcile('a');
+    expect(h.cloud.count('create')).toBe(1);
+    expect(h.cloud.widgets.size).toBe(1);
+    expect(h.kube.get('a').status).toMatchObject({ id: 'w-1' });
+    expect(h.kube.get('a').status?.pendingCreate).toBeUndefined();
+    expect(h.kube.events.map((e) => e.reason)).toEqual(['Adopted']);
+  });
+
+  it('keeps one of several resources carrying its tag and deletes the extras', async () => {
+    const h = harness();
+    const obj = h.kube.create('a', { resource: {} });
+    const tags = ['cloudnet-managed', `cloudnet-uid:${obj.metadata.uid}`];
+    h.cloud.add({ name: 'a', tags, created_at: '2026-01-01T00:00:01Z' });
+    h.cloud.add({ name: 'a', tags, created_at: '2026-01-01T00:00:00Z' });
+    await h.reconcile('a');
+    expect([...h.cloud.widgets.keys()]).toEqual(['w-2']);
+    expect(h.kube.get('a').status?.id).toBe('w-2');
+    expect(h.cloud.count('create')).toBe(0);
+  });
+
+  it('without tags at creation, adopts the single untagged resource named as intended and created since the intent', async () => {
+    const h = harness();
+    h.cloud.tagsOnCreate = false;
+    const obj = h.kube.create('a', { resource: { tags: ['x'] } });
+    h.cloud.add({ name: 'a', created_at: '2025-12-31T23:00:00Z' }); // an older namesake: not ours
+    h.cloud.fail('create', 'transient', { lose: true });
+    await h.reconcile('a');
+    expect(h.cloud.widgets.size).toBe(2);
+    await h.reconcile('a');
+    expect(h.cloud.count('create')).toBe(1);
+    expect(h.kube.get('a').status?.id).toBe('w-2');
+    expect(h.cloud.widgets.get('w-2')!.tags).toEqual(['cloudnet-managed', `cloudnet-uid:${obj.metadata.uid}`, 'x']);
+    expect(h.cloud.widgets.get('w-1')!.tags).toEqual([]);
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
+  });
+
+  it('adopts none of several untagged candidates: Stalled with their ids', async () => {
+    const h = harness();
+    h.cloud.tagsOnCreate = false;
+    h.kube.create('a', { resource: {} });
+    h.cloud.fail('create', 'transient', { lose: true });
+    await h.reconcile('a');
+    h.cloud.add({ name: 'a' });
+    await h.reconcile('a');
+    const w = h.kube.get('a');
+    expect(cond(w, 'Stalled')).toMatchObject({ status: 'True', reason: 'AdoptionAmbiguous' });
+    expect(ready(w)?.message).toContain('w-1, w-2');
+    expect(h.cloud.count('create')).toBe(1);
+  });
+
+  it('a failed tag call after the create records the created id at once', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    const create = h.cloud.call.bind(h.cloud);
+    h.cloud.call = (op, detail, apply) => {
+      if (op !== 'create') return create(op, detail, apply);
+      const created = create(op, detail, apply) as { id: string };
+      throw createdIdError(created.id);
+    };
+    await h.reconcile('a');
+    expect(h.kube.get('a').status?.id).toBe('w-1');
+    h.cloud.call = create;
+    await h.reconcile('a');
+    expect(h.cloud.count('create')).toBe(1);
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
+  });
+});
+
+function createdIdError(id: string): CloudError {
+  return new CloudError({ provider: 'fake', service: 'widgets', operation: 'tags', status: 503, code: 'HTTP503', message: 'tagging failed', kind: 'transient', createdId: id });
+}
+
+describe('ManagedReconciler: import and ObserveOnly', () => {
+  it('imports by id (Managed): adopted, tagged, and deleted with the object', async () => {
+    const h = harness();
+    h.cloud.add({ name: 'existing', tags: ['keep'] });
+    const obj = h.kube.create('a', { import: { id: 'w-1' }, resource: { name: 'existing' } });
+    await h.reconcile('a');
+    expect(h.kube.get('a').status?.id).toBe('w-1');
+    expect(h.cloud.count('create')).toBe(0);
+    expect(h.cloud.widgets.get('w-1')!.tags).toEqual(['cloudnet-managed', `cloudnet-uid:${obj.metadata.uid}`]);
+    expect(h.kube.events.map((e) => e.reason)).toEqual(['Adopted', 'Updated']);
+    h.kube.delete('a');
+    await h.reconcile('a');
+    expect(h.cloud.widgets.size).toBe(0);
+  });
+
+  it('an imported resource keeps its cloud name unless spec.resource.name sets one', async () => {
+    const h = harness();
+    h.cloud.add({ name: 'legacy-name' });
+    h.kube.create('a', { import: { id: 'w-1' }, resource: { size: 1 } });
+    await h.reconcile('a');
+    expect(h.cloud.widgets.get('w-1')!.name).toBe('legacy-name');
+    expect(h.cloud.count('update')).toBe(0);
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 1, name: 'new-name' }));
+    await h.reconcile('a');
+    expect(h.cloud.widgets.get('w-1')!.name).toBe('new-name');
+  });
+
+  it('import by filter: none -> ImportNotFound with backoff; several -> ImportAmbiguous; one -> adopted', async () => {
+    const h = harness();
+    h.kube.create('a', { managementPolicy: 'ObserveOnly', import: { filter: { name: 'ext' } } });
+    const none = await h.reconcile('a');
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'False', reason: 'ImportNotFound' });
+    expect((none as { requeueAfter: number }).requeueAfter).toBeGreaterThanOrEqual(1000);
+    h.cloud.add({ name: 'ext' });
+    h.cloud.add({ name: 'ext' });
+    await h.reconcile('a');
+    expect(cond(h.kube.get('a'), 'Stalled')).toMatchObject({ status: 'True', reason: 'ImportAmbiguous' });
+    expect(ready(h.kube.get('a'))?.message).toContain('w-1, w-2');
+    const calls = h.cloud.count();
+    await h.reconcile('a');
+    expect(h.cloud.count()).toBe(calls); // held like any Stalled state until the spec changes or a resync
+    h.cloud.widgets.delete('w-2');
+    h.kube.editSpec('a', () => undefined);
+    await h.reconcile('a');
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(h.kube.get('a').status?.id).toBe('w-1');
+  });
+
+  it('ObserveOnly never changes, tags or deletes the resource', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    h.cloud.add({ name: 'ext', size: 7 });
+    h.kube.create('a', { managementPolicy: 'ObserveOnly', import: { id: 'w-1' } });
+    await h.reconcile('a');
+    h.cloud.widgets.get('w-1')!.size = 8;
+    h.clock.advance(70_000);
+    await h.reconcile('a');
+    expect(h.kube.get('a').status?.resource).toEqual({ name: 'ext', size: 8, state: 'ACTIVE' });
+    h.kube.delete('a');
+    await h.reconcile('a');
+    expect(h.kube.cache.get('ns', 'a')).toBeUndefined();
+    expect(h.cloud.count('update') + h.cloud.count('tags') + h.cloud.count('delete') + h.cloud.count('create')).toBe(0);
+    expect(h.cloud.widgets.get('w-1')).toMatchObject({ tags: [], size: 8 });
+  });
+
+  it('ObserveOnly reports a resource that disappeared (NotFound) and keeps checking', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    h.cloud.add({ name: 'ext' });
+    h.kube.create('a', { managementPolicy: 'ObserveOnly', import: { id: 'w-1' } });
+    await h.reconcile('a');
+    h.cloud.widgets.clear();
+    h.clock.advance(70_000);
+    const result = await h.reconcile('a');
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'False', reason: 'NotFound' });
+    expect(result).toMatchObject({ requeueAfter: expect.any(Number) });
+    expect(h.cloud.count('create')).toBe(0);
+  });
+});
+
+describe('ManagedReconciler: errors', () => {
+  it('a terminal error stalls with the cloud message and is not retried until the spec changes', async () => {
+    const h = harness({ resyncPeriodMs: 600_000 });
+    h.kube.create('a', { resource: {} });
+    h.cloud.fail('create', 'terminal', { message: "Invalid input for size: 'huge'" });
+    const result = await h.reconcile('a');
+    const w = h.kube.get('a');
+    expect(cond(w, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidConfiguration' });
+    expect(ready(w)?.message).toContain("Invalid input for size: 'huge'");
+    expect(cond(w, 'Reconciling')).toBeUndefined();
+    expect(w.status?.pendingCreate).toBeUndefined();
+    expect(h.kube.events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['InvalidConfiguration']);
+    expect(result).toEqual({ requeueAfter: 600_000 });
+    const calls = h.cloud.count();
+    for (let i = 0; i < 3; i++) await h.reconcile('a');
+    expect(h.cloud.count()).toBe(calls);
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 1 }));
+    await h.reconcile('a');
+    expect(h.cloud.count('create')).toBe(2);
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
+    expect(cond(h.kube.get('a'), 'Stalled')).toBeUndefined();
+  });
+
+  it('transient errors back off exponentially and honour Retry-After', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      h.cloud.fail('list', 'transient');
+      delays.push(((await h.reconcile('a')) as { requeueAfter: number }).requeueAfter);
+    }
+    expect(delays[0]).toBeGreaterThanOrEqual(1000);
+    expect(delays[3]).toBeGreaterThanOrEqual(4000);
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'False', reason: 'TransientError' });
+    expect(cond(h.kube.get('a'), 'Reconciling')).toMatchObject({ status: 'True' });
+    await h.reconcile('a');
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
+    expect(h.cloud.count('create')).toBe(1);
+  });
+
+  it('Retry-After is a floor for the next attempt', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    h.cloud.fail('list', 'transient', { retryAfterMs: 30_000, status: 429 });
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: 30_000 });
+  });
+
+  it('quota: Stalled QuotaExceeded, retried slowly', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    h.cloud.fail('create', 'quota', { message: 'Quota exceeded for resources: [widget].' });
+    const result = (await h.reconcile('a')) as { requeueAfter: number };
+    expect(cond(h.kube.get('a'), 'Stalled')).toMatchObject({ reason: 'QuotaExceeded' });
+    expect(result.requeueAfter).toBeGreaterThanOrEqual(60_000);
+    expect(await h.reconcile('a')).toMatchObject({ requeueAfter: expect.any(Number) });
+    expect(h.cloud.count('create')).toBe(1);
+  });
+
+  it('a stale revision is refetched and the update retried once', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: { size: 1 } });
+    await h.reconcile('a');
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 4 }));
+    h.cloud.fail('update', 'staleRevision');
+    await h.reconcile('a');
+    expect(h.cloud.count('update')).toBe(2);
+    expect(h.cloud.widgets.get('w-1')!.size).toBe(4);
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
+  });
+});
+
+describe('ManagedReconciler: waiting', () => {
+  it('ProviderNotReady and WaitingForDependency name what they wait for and make no cloud call', async () => {
+    const h = harness();
+    h.provider.lookup = { ready: false, message: 'ProviderConfig ns/cloud does not exist' };
+    h.kube.create('child', { resource: { parentRef: { name: 'parent' } } });
+    expect(await h.reconcile('child')).toBeUndefined();
+    expect(ready(h.kube.get('child'))).toMatchObject({ status: 'False', reason: 'ProviderNotReady', message: 'ProviderConfig ns/cloud does not exist' });
+    h.provider.lookup = { ready: true, provider: 'fake', client: h.cloud };
+    expect(await h.reconcile('child')).toBeUndefined();
+    expect(ready(h.kube.get('child'))).toMatchObject({ reason: 'WaitingForDependency', message: 'waiting for Widget ns/parent (parentRef) does not exist' });
+    expect(h.cloud.count()).toBe(0);
+    expect(h.kube.get('child').metadata.finalizers).toBeUndefined();
+    h.kube.create('parent', { resource: {} });
+    await h.reconcile('parent');
+    await h.reconcile('child');
+    expect(ready(h.kube.get('child'))).toMatchObject({ status: 'True' });
+    expect(h.cloud.widgets.get('w-2')!.parent_id).toBe('w-1');
+  });
+
+  it('an object of another provider stalls with InvalidConfiguration', async () => {
+    const h = harness();
+    h.provider.lookup = { ready: true, provider: 'exoscale', client: {} };
+    h.kube.create('a', { resource: {} });
+    await h.reconcile('a');
+    expect(cond(h.kube.get('a'), 'Stalled')).toMatchObject({ reason: 'InvalidConfiguration' });
+  });
+});
+
+describe('ManagedReconciler: deletion', () => {
+  it('waits while dependents exist, then deletes in the cloud, confirms, and drops the finalizer', async () => {
+    const h = harness();
+    h.kube.create('parent', { resource: {} });
+    await h.reconcile('parent');
+    h.kube.create('child', { resource: { parentRef: { name: 'parent' } } });
+    await h.reconcile('child');
+    h.kube.delete('parent');
+    const calls = h.cloud.count();
+    await h.reconcile('parent');
+    expect(ready(h.kube.get('parent'))).toMatchObject({ status: 'False', reason: 'DeletionBlocked', message: 'waiting for Widget ns/child to be deleted' });
+    expect(h.cloud.count()).toBe(calls);
+    h.kube.delete('child');
+    await h.reconcile('child');
+    expect(h.kube.cache.get('ns', 'child')).toBeUndefined();
+    await h.reconcile('parent');
+    expect(h.kube.cache.get('ns', 'parent')).toBeUndefined();
+    expect(h.cloud.widgets.size).toBe(0);
+    expect(h.kube.events.filter((e) => e.reason === 'Deleted').map((e) => e.name)).toEqual(['child', 'parent']);
+  });
+
+  it('"in use" errors while deleting are retried with backoff', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    await h.reconcile('a');
+    h.kube.delete('a');
+    h.cloud.fail('delete', 'transient', { message: 'Unable to complete operation on network: in use', status: 409 });
+    const result = (await h.reconcile('a')) as { requeueAfter: number };
+    expect(result.requeueAfter).toBeGreaterThanOrEqual(1000);
+    expect(ready(h.kube.get('a'))).toMatchObject({ reason: 'TransientError' });
+    await h.reconcile('a');
+    expect(h.kube.cache.get('ns', 'a')).toBeUndefined();
+    expect(h.cloud.widgets.size).toBe(0);
+  });
+
+  it('deletes what a lost status write left behind (found by tag) before dropping the finalizer', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: {} });
+    h.cloud.fail('create', 'transient', { lose: true });
+    await h.reconcile('a');
+    h.kube.delete('a');
+    await h.reconcile('a');
+    expect(h.kube.cache.get('ns', 'a')).toBeUndefined();
+    expect(h.cloud.widgets.size).toBe(0);
+  });
+
+  it('Orphan removes only the operator tags and leaves the resource', async () => {
+    const h = harness();
+    h.kube.create('a', { deletionPolicy: 'Orphan', resource: { tags: ['mine'] } });
+    await h.reconcile('a');
+    h.kube.delete('a');
+    await h.reconcile('a');
+    expect(h.kube.cache.get('ns', 'a')).toBeUndefined();
+    expect(h.cloud.widgets.get('w-1')).toMatchObject({ tags: ['mine'] });
+    expect(h.cloud.count('delete')).toBe(0);
+    expect(h.kube.events.map((e) => e.reason)).toContain('Orphaned');
+  });
+
+  it('an object that never reached the cloud has no finalizer and goes at once', async () => {
+    const h = harness();
+    h.provider.lookup = { ready: false, message: 'ProviderConfig ns/cloud does not exist' };
+    h.kube.create('a', { resource: {} });
+    await h.reconcile('a');
+    h.kube.delete('a');
+    expect(h.kube.cache.get('ns', 'a')).toBeUndefined();
+  });
+});

@@ -1,0 +1,452 @@
+// Scenario harness: the local Kubernetes API server with the CRDs from crds/, a cloud backend,
+// and the operator (Manager + createControllers) in-process, driven through @kubernetes/client-node.
+// Backend: the OpenStack simulator by default; CLOUDNET_TEST_BACKEND=real with OS_CLIENT_CONFIG_FILE
+// and OS_CLOUD points the same scenarios at a real cloud (simulator-only checks are skipped there).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+  type CoreV1Event,
+  type KubernetesObject,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { load } from 'js-yaml';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { GROUP, VERSION } from '../../src/api/kind.ts';
+import { OpenStackClient } from '../../src/cloud/openstack/client.ts';
+import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
+import { parseConfig } from '../../src/config.ts';
+import { Manager } from '../../src/manager.ts';
+import { createControllers, type ControllersOptions } from '../../src/reconcile/index.ts';
+import { createLogger } from '../../src/runtime/log.ts';
+import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
+import { startKubeApiServer, type KubeApiServer } from '../../dev/kube/server.ts';
+import { startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../sim/openstack/index.ts';
+
+const CRDS = new URL('../../crds/', import.meta.url);
+const PLURALS: Record<string, string> = {};
+
+/** A real cloud backend: fault injection and call accounting exist only in the simulator, so tests that need them skip. */
+export const realCloud = process.env.CLOUDNET_TEST_BACKEND === 'real';
+
+export type Obj = KubernetesObject & { spec?: Record<string, any>; status?: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface Cluster {
+  server: KubeApiServer;
+  kubeConfig: KubeConfig;
+  custom: CustomObjectsApi;
+  core: CoreV1Api;
+  close(): Promise<void>;
+}
+
+/** The local API server with every CRD of crds/ installed and served. */
+async function startCluster(): Promise<Cluster> {
+  const server = await startKubeApiServer({ host: '127.0.0.1', port: 0 });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(kubeconfigYaml(server.url));
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  for (const file of readdirSync(CRDS).filter((f) => f.endsWith('.yaml'))) {
+    const crd = load(readFileSync(new URL(file, CRDS), 'utf8')) as V1CustomResourceDefinition;
+    PLURALS[crd.spec.names.kind] = crd.spec.names.plural;
+    // Raw JSON: client-node's typed serializer drops what it has other names for (default, x-kubernetes-*).
+    const response = await fetch(`${server.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(crd),
+    });
+    if (!response.ok) throw new Error(`installing ${file}: ${response.status} ${await response.text()}`);
+  }
+  for (const plural of Object.values(PLURALS)) {
+    await until(`${plural} served`, () => custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace: 'default' }).then(() => true, () => false));
+  }
+  return { server, kubeConfig, custom, core, close: () => server.close() };
+}
+
+/** The cloud side of a scenario. */
+export interface Backend {
+  cloudsYaml: string;
+  cloudName: string;
+  /** Only with the simulator: fault injection, call accounting, state. */
+  sim?: OpenStackSim;
+  close(): Promise<void>;
+}
+
+export async function startBackend(options: OpenStackSimOptions = {}): Promise<Backend> {
+  if (realCloud) {
+    const file = process.env.OS_CLIENT_CONFIG_FILE;
+    const cloudName = process.env.OS_CLOUD;
+    if (!file || !cloudName) throw new Error('CLOUDNET_TEST_BACKEND=real needs OS_CLIENT_CONFIG_FILE and OS_CLOUD');
+    return { cloudsYaml: readFileSync(file, 'utf8'), cloudName, close: async () => undefined };
+  }
+  const sim = await startOpenStackSim(options);
+  const cloudsYaml = [
+    'clouds:',
+    '  sim:',
+    '    auth:',
+    `      auth_url: ${sim.authUrl}`,
+    '      username: demo',
+    '      password: demo',
+    '      project_name: demo',
+    '      user_domain_name: Default',
+    '      project_domain_name: Default',
+    '    region_name: RegionOne',
+    '',
+  ].join('\n');
+  return { cloudsYaml, cloudName: 'sim', sim, close: () => sim.close() };
+}
+
+/** Short backoffs and HTTP retries so faults converge in test time. */
+export const FAST: ControllersOptions = {
+  backoff: { floorMs: 100, capMs: 2000 },
+  quotaRetryMs: 1000,
+  cloud: { timeoutMs: 5000, retry: { baseDelayMs: 10, maxDelayMs: 200 } },
+};
+
+export interface ScenarioOptions {
+  /** Operator default --resync-period (Go duration). */
+  resyncPeriod?: string;
+  /**
+   * in-process (default): Manager + createControllers in the test, with FAST backoffs.
+   * process: the real entry point (src/main.ts) as a child process, which killOperator() SIGKILLs.
+   */
+  operator?: 'in-process' | 'process';
+  sim?: OpenStackSimOptions;
+  controllers?: ControllersOptions;
+}
+
+/** One scenario: its own namespace, Secret, ProviderConfig, cloud backend and operator. */
+export class Scenario {
+  readonly cluster: Cluster;
+  readonly backend: Backend;
+  readonly namespace = `s-${randomUUID().slice(0, 8)}`;
+  /** A cloud client of the test itself, to look at and change the cloud out of band. */
+  readonly cloud: OpenStackClient;
+  readonly #options: ScenarioOptions;
+  #manager: Manager | undefined;
+  #running: Promise<number> | undefined;
+  #child: ChildProcess | undefined;
+  #kubeconfigFile: string | undefined;
+  readonly #output: string[] = [];
+  readonly #releases: (() => Promise<unknown>)[] = [];
+
+  private constructor(cluster: Cluster, backend: Backend, options: ScenarioOptions) {
+    this.cluster = cluster;
+    this.backend = backend;
+    this.#options = options;
+    this.cloud = new OpenStackClient({ cloud: parseCloudsYaml(backend.cloudsYaml, backend.cloudName), registry: new Registry(), retry: { maxAttempts: 1 } });
+  }
+
+  static async start(cluster: Cluster, options: ScenarioOptions = {}): Promise<Scenario> {
+    const scenario = new Scenario(cluster, await startBackend(options.sim), options);
+    await cluster.core.createNamespace({ body: { metadata: { name: scenario.namespace } } });
+    await cluster.core.createNamespacedSecret({
+      namespace: scenario.namespace,
+      body: { metadata: { name: 'cloud-credentials' }, stringData: { 'clouds.yaml': scenario.backend.cloudsYaml } },
+    });
+    await scenario.apply({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'ProviderConfig',
+      metadata: { name: 'openstack' },
+      spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials' }, cloud: scenario.backend.cloudName } },
+    });
+    await scenario.startOperator();
+    await scenario.waitReady('ProviderConfig', 'openstack');
+    return scenario;
+  }
+
+  get sim(): OpenStackSim | undefined {
+    return this.backend.sim;
+  }
+
+  async startOperator(): Promise<void> {
+    const args = ['--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=0', `--namespaces=${this.namespace}`, `--resync-period=${this.#options.resyncPeriod ?? '10m'}`];
+    if (this.#options.operator === 'process') return this.#startProcess(args);
+    const parsed = parseConfig(args, {});
+    if (parsed.help) throw new Error('unexpected --help');
+    const { config } = parsed;
+    const manager = new Manager({
+      config,
+      controllers: createControllers({ ...FAST, ...this.#options.controllers }),
+      kubeConfig: this.cluster.kubeConfig,
+      log: createLogger({ level: process.env.CLOUDNET_TEST_LOG ?? 'silent' }),
+    });
+    this.#manager = manager;
+    this.#running = manager.run();
+  }
+
+  /** Reconciles finished so far by a controller of the running operator (e.g. "network"). */
+  async reconciles(controller: string): Promise<number> {
+    const metric = await this.#manager?.metrics.reconcileTotal.get();
+    return (metric?.values ?? []).filter((v) => v.labels.controller === controller).reduce((sum, v) => sum + v.value, 0);
+  }
+
+  /**
+   * Runs `action` (which should cause reconciles: an annotation, a restart) and resolves once the
+   * controller has finished `count` more reconciles than before.
+   */
+  async afterReconciles(controller: string, count: number, action: () => Promise<unknown>): Promise<void> {
+    const before = await this.reconciles(controller);
+    await action();
+    await until(`${count} more ${controller} reconciles`, async () => (await this.reconciles(controller)) >= before + count);
+  }
+
+  /**
+   * Touches the objects of `kind` in this order (a name may repeat) and resolves once their
+   * controller has finished as many more reconciles.
+   */
+  async touchReconciled(kind: string, ...names: string[]): Promise<void> {
+    await this.afterReconciles(controllerOf(kind), names.length, async () => {
+      for (const name of names) await this.touch(kind, name);
+    });
+  }
+
+  /** Stops the operator gracefully and starts it again; resolves once it has reconciled `count` objects of `kind`. */
+  async restartOperator(kind: string, count: number): Promise<void> {
+    await this.stopOperator();
+    await this.startOperator();
+    await until(`the restarted operator reconciled ${count} ${kind}`, async () => (await this.reconciles(controllerOf(kind))) >= count);
+  }
+
+  /** A metadata-only change: an informer event for the object, no generation change. */
+  async touch(kind: string, name: string): Promise<void> {
+    await this.cluster.custom.patchNamespacedCustomObject(
+      { ...this.#api(kind), name, body: { metadata: { annotations: { 'test.cloudnet.io/touched': randomUUID() } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
+  /** Graceful stop (reconciles in flight finish). */
+  async stopOperator(): Promise<void> {
+    if (this.#child) return this.#signal('SIGTERM');
+    this.#manager?.shutdown('test');
+    await this.#running;
+    this.#manager = undefined;
+    this.#running = undefined;
+  }
+
+  /** SIGKILL of the operator process (operator: 'process'), wherever it is. */
+  killOperator(): Promise<void> {
+    if (!this.#child) throw new Error('killOperator needs operator: process');
+    return this.#signal('SIGKILL');
+  }
+
+  /** The operator process's recent output, for failure messages. */
+  get operatorOutput(): string {
+    return this.#output.join('');
+  }
+
+  async #startProcess(args: string[]): Promise<void> {
+    this.#kubeconfigFile ??= join(tmpdir(), `cloudnet-${this.namespace}.kubeconfig`);
+    writeFileSync(this.#kubeconfigFile, kubeconfigYaml(this.cluster.server.url), { mode: 0o600 });
+    const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+    const child = spawn(process.execPath, [main, `--kubeconfig=${this.#kubeconfigFile}`, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CLOUDNET_LOG_LEVEL: process.env.CLOUDNET_TEST_LOG ?? 'info' },
+    });
+    const keep = (chunk: Buffer) => {
+      this.#output.push(chunk.toString('utf8'));
+      if (this.#output.length > 200) this.#output.shift();
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    this.#child = child;
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child!;
+    this.#child = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(child.pid!, signal);
+    await exited;
+  }
+
+  /**
+   * Registers the release of a cloud resource the test made out of band (which must not outlive
+   * it on a real cloud): close() runs the releases once the operator has stopped, last first,
+   * ignoring their errors.
+   */
+  releaseOnClose(release: () => Promise<unknown>): void {
+    this.#releases.push(release);
+  }
+
+  async close(): Promise<void> {
+    await this.stopOperator();
+    for (const release of this.#releases.splice(0).reverse()) await release().catch(() => undefined);
+    if (this.#kubeconfigFile) rmSync(this.#kubeconfigFile, { force: true });
+    this.cloud.close();
+    await this.backend.close();
+  }
+
+  #api(kind: string) {
+    const plural = PLURALS[kind];
+    if (!plural) throw new Error(`unknown kind ${kind}`);
+    return { group: GROUP, version: VERSION, plural, namespace: this.namespace };
+  }
+
+  /** Creates the object, or replaces its spec if it exists (like kubectl apply for these tests). */
+  async apply(obj: Obj): Promise<Obj> {
+    const api = this.#api(obj.kind!);
+    const body = { apiVersion: `${GROUP}/${VERSION}`, ...obj, metadata: { ...obj.metadata, namespace: this.namespace } };
+    const existing = await this.get(obj.kind!, obj.metadata!.name!);
+    if (!existing) return this.cluster.custom.createNamespacedCustomObject({ ...api, body });
+    return this.cluster.custom.replaceNamespacedCustomObject({ ...api, name: obj.metadata!.name!, body: { ...existing, spec: obj.spec } });
+  }
+
+  async get(kind: string, name: string): Promise<Obj | undefined> {
+    try {
+      return await this.cluster.custom.getNamespacedCustomObject({ ...this.#api(kind), name });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async delete(kind: string, name: string): Promise<void> {
+    await this.cluster.custom.deleteNamespacedCustomObject({ ...this.#api(kind), name });
+  }
+
+  /**
+   * Resolves with the object once `predicate` holds (undefined = deleted), watching the
+   * collection rather than polling; rejects after `timeoutMs`, naming the last state seen.
+   */
+  async waitFor(kind: string, name: string, predicate: (obj: Obj | undefined) => boolean, timeoutMs = 15_000): Promise<Obj | undefined> {
+    const api = this.#api(kind);
+    const path = `/apis/${api.group}/${api.version}/namespaces/${api.namespace}/${api.plural}`;
+    for (;;) {
+      const list = await this.cluster.custom.listNamespacedCustomObject(api);
+      let current = (list.items as Obj[]).find((o) => o.metadata?.name === name);
+      if (predicate(current)) return current;
+      const outcome = await new Promise<'matched' | 'restart' | 'timeout'>((resolve) => {
+        let request: AbortController | undefined;
+        const finish = (how: 'matched' | 'restart' | 'timeout') => {
+          clearTimeout(timer);
+          request?.abort();
+          resolve(how);
+        };
+        const timer = setTimeout(() => finish('timeout'), timeoutMs);
+        void new Watch(this.cluster.kubeConfig)
+          .watch(
+            path,
+            { resourceVersion: list.metadata?.resourceVersion },
+            (type: string, obj: Obj) => {
+              if (obj.metadata?.name !== name) return;
+              current = type === 'DELETED' ? undefined : obj;
+              if (predicate(current)) finish('matched');
+            },
+            () => finish('restart'),
+          )
+          .then((controller) => (request = controller), () => finish('restart'));
+      });
+      if (outcome === 'matched') return current;
+      if (outcome === 'timeout') throw new Error(`timed out waiting for ${kind} ${name}; last seen: ${JSON.stringify(current?.status ?? current ?? 'absent')}`);
+    }
+  }
+
+  waitReady(kind: string, name: string, timeoutMs?: number): Promise<Obj> {
+    return this.waitCondition(kind, name, 'Ready', 'True', undefined, timeoutMs) as Promise<Obj>;
+  }
+
+  /** Waits for condition `type` with this status (and reason, when given), for the current generation. */
+  waitCondition(kind: string, name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<Obj | undefined> {
+    return this.waitFor(
+      kind,
+      name,
+      (obj) => {
+        const c = condition(obj, type);
+        return !!c && c.status === status && (reason === undefined || c.reason === reason) && c.observedGeneration === obj?.metadata?.generation;
+      },
+      timeoutMs,
+    );
+  }
+
+  waitGone(kind: string, name: string, timeoutMs?: number): Promise<unknown> {
+    return this.waitFor(kind, name, (obj) => obj === undefined, timeoutMs);
+  }
+
+  /** Events recorded for an object of this namespace. */
+  async events(name: string): Promise<CoreV1Event[]> {
+    const list = await this.cluster.core.listNamespacedEvent({ namespace: this.namespace });
+    return list.items.filter((e) => e.involvedObject.name === name);
+  }
+
+  /** Resolves once an event with this reason exists for the object. */
+  async waitEvent(name: string, reason: string, timeoutMs = 15_000): Promise<CoreV1Event> {
+    return until(`event ${reason} for ${name}`, async () => (await this.events(name)).find((e) => e.reason === reason), timeoutMs);
+  }
+}
+
+/** The controller of a managed kind, as reconcile metrics name it (e.g. "securitygroup"). */
+const controllerOf = (kind: string): string => kind.toLowerCase();
+
+/**
+ * The lifecycle every scenario file shares: one cluster for the file, started before its tests and
+ * stopped after them, and the scenario a test starts, closed after that test.
+ */
+export function useScenarios(): { start(options?: ScenarioOptions): Promise<Scenario> } {
+  let cluster: Cluster | undefined;
+  let current: Scenario | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster();
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    async start(options = {}) {
+      if (!cluster) throw new Error('useScenarios().start() runs inside a test (the cluster starts in beforeAll)');
+      current = await Scenario.start(cluster, options);
+      return current;
+    },
+  };
+}
+
+/**
+ * With the simulator: events for the object (reconciles without a spec change) make no cloud call
+ * matching `calls`, e.g. a stalled object does not retry the request the cloud refused.
+ */
+export async function expectNotRetried(s: Scenario, kind: string, name: string, calls: CallFilter): Promise<void> {
+  const sim = s.sim;
+  if (!sim) return;
+  const before = sim.calls.count(calls);
+  await s.touchReconciled(kind, name, name, name);
+  expect(sim.calls.count(calls)).toBe(before);
+}
+
+export function condition(obj: Obj | undefined, type: string): { type: string; status: string; reason: string; message: string; observedGeneration?: number } | undefined {
+  return (obj?.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === type);
+}
+
+/**
+ * Retries `check` until it returns a truthy value. Only for state with no watch to wait on
+ * (Events are written asynchronously by the recorder).
+ */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A manifest of a managed kind. */
+export function manifest(kind: string, name: string, spec: Record<string, unknown>): Obj {
+  return { apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name }, spec: { providerConfigRef: { name: 'openstack' }, ...spec } };
+}

@@ -1,0 +1,293 @@
+import { describe, expect, it } from 'vitest';
+import type { NetworkResource } from '../../src/api/network.ts';
+import { network as networkAdapter } from '../../src/resources/network.ts';
+import { condition, expectNotRetried, manifest, realCloud, until, useScenarios } from './harness.ts';
+
+const { start } = useScenarios();
+
+const network = (name: string, spec: Record<string, unknown>) => manifest('Network', name, spec);
+
+describe('Network', () => {
+  it('creates a minimal network, reports it, and deletes it with the object', async () => {
+    const s = await start();
+    await s.apply(network('app-net', { resource: {} }));
+    const ready = await s.waitReady('Network', 'app-net');
+    const id = ready.status!.id as string;
+    const seen = await s.cloud.neutron.networks.get(id);
+    expect(seen).toMatchObject({ name: 'app-net', admin_state_up: true });
+    expect(seen!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`]);
+    expect(ready.status).toMatchObject({ id, observedGeneration: 1, resource: { name: 'app-net', status: 'ACTIVE', adminStateUp: true } });
+    expect(ready.metadata!.finalizers).toEqual(['cloudnet.io/finalizer']);
+    expect(condition(ready, 'Ready')).toMatchObject({ reason: 'Available' });
+    await s.waitEvent('app-net', 'Created');
+
+    await s.delete('Network', 'app-net');
+    await s.waitGone('Network', 'app-net');
+    expect(await s.cloud.neutron.networks.get(id)).toBeUndefined();
+  });
+
+  it('creates a full network and updates it in place', async () => {
+    const s = await start();
+    const resource = { name: 'cloud-name', description: 'full', adminStateUp: false, mtu: 1400, portSecurityEnabled: false, dnsDomain: 'example.org.', tags: ['team-a', 'env-test'] };
+    await s.apply(network('full', { resource }));
+    const ready = await s.waitReady('Network', 'full');
+    const id = ready.status!.id as string;
+    const seen = await s.cloud.neutron.networks.get(id);
+    expect(seen).toMatchObject({ name: 'cloud-name', description: 'full', admin_state_up: false, mtu: 1400, port_security_enabled: false, dns_domain: 'example.org.' });
+    expect(seen!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, 'env-test', 'team-a']);
+    expect(ready.status!.resource).toMatchObject({ name: 'cloud-name', mtu: 1400, adminStateUp: false, dnsDomain: 'example.org.' });
+
+    const creates = s.sim?.calls.count({ method: 'POST', path: /\/networks$/ });
+    await s.apply(network('full', { resource: { ...resource, description: 'changed', mtu: 1300, adminStateUp: true, tags: ['team-a'] } }));
+    const updated = await s.waitFor('Network', 'full', (o) => o?.status?.observedGeneration === 2 && condition(o, 'Ready')?.status === 'True');
+    expect(updated!.status!.id).toBe(id);
+    const after = await s.cloud.neutron.networks.get(id);
+    expect(after).toMatchObject({ description: 'changed', mtu: 1300, admin_state_up: true });
+    expect(after!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, 'team-a']);
+    expect(updated!.status!.resource).toMatchObject({ description: 'changed', mtu: 1300 });
+    if (s.sim) {
+      expect(s.sim.calls.count({ method: 'POST', path: /\/networks$/ })).toBe(creates);
+      // Only the changed fields, with the observed revision.
+      const put = s.sim.calls.list({ method: 'PUT', operation: /network/ }).filter((c) => !c.path.endsWith('/tags'));
+      expect(put).toHaveLength(1);
+    }
+    await s.waitEvent('full', 'Updated');
+  });
+
+  it('corrects drift on resync and recreates a network deleted out of band', async () => {
+    const s = await start();
+    await s.apply(network('drift', { resyncPeriod: '1s', resource: { description: 'desired' } }));
+    const ready = await s.waitReady('Network', 'drift');
+    const id = ready.status!.id as string;
+    const drifted = await s.cloud.neutron.networks.update(id, { description: 'changed by hand' });
+    await s.waitFor('Network', 'drift', (o) => (o?.status?.resource?.revisionNumber ?? 0) > drifted.revision_number);
+    expect(await s.cloud.neutron.networks.get(id)).toMatchObject({ description: 'desired' });
+
+    await s.cloud.neutron.networks.delete(id);
+    const recreated = await s.waitFor('Network', 'drift', (o) => !!o?.status?.id && o.status.id !== id && condition(o, 'Ready')?.status === 'True');
+    expect(await s.cloud.neutron.networks.get(recreated!.status!.id as string)).toMatchObject({ name: 'drift', description: 'desired' });
+    await s.waitEvent('drift', 'Recreating');
+  });
+
+  it('imports by id (Managed: adopted, tagged, deleted with the object)', async () => {
+    const s = await start();
+    const existing = await s.cloud.neutron.networks.create({ name: 'preexisting', description: 'before' });
+    await s.apply(network('adopted', { import: { id: existing.id }, resource: { name: 'preexisting', description: 'after' } }));
+    const ready = await s.waitReady('Network', 'adopted');
+    expect(ready.status!.id).toBe(existing.id);
+    const seen = await s.cloud.neutron.networks.get(existing.id);
+    expect(seen).toMatchObject({ description: 'after' });
+    expect(seen!.tags).toContain(`cloudnet-uid:${ready.metadata!.uid}`);
+    await s.waitEvent('adopted', 'Adopted');
+    await s.delete('Network', 'adopted');
+    await s.waitGone('Network', 'adopted');
+    expect(await s.cloud.neutron.networks.get(existing.id)).toBeUndefined();
+  });
+
+  it('imports by filter as ObserveOnly: reported, never changed, left in place on delete', async () => {
+    const s = await start();
+    await s.apply(network('missing', { managementPolicy: 'ObserveOnly', import: { filter: { name: 'no-such-network' } } }));
+    await s.waitCondition('Network', 'missing', 'Ready', 'False', 'ImportNotFound');
+
+    await s.apply(network('public', { managementPolicy: 'ObserveOnly', import: { filter: { name: 'public', external: true } } }));
+    const ready = await s.waitReady('Network', 'public');
+    const [publicNet] = await s.cloud.neutron.networks.list({ filters: { name: 'public', 'router:external': true } });
+    expect(ready.status!.id).toBe(publicNet!.id);
+    expect(ready.status!.resource).toMatchObject({ name: 'public', external: true });
+    await s.delete('Network', 'public');
+    await s.waitGone('Network', 'public');
+    const after = await s.cloud.neutron.networks.get(publicNet!.id);
+    expect(after).toMatchObject({ name: 'public', tags: publicNet!.tags, revision_number: publicNet!.revision_number });
+
+    // Two matches: ambiguous, nothing adopted.
+    await s.cloud.neutron.networks.create({ name: 'twin' });
+    await s.cloud.neutron.networks.create({ name: 'twin' });
+    await s.apply(network('twin', { managementPolicy: 'ObserveOnly', import: { filter: { name: 'twin' } } }));
+    const ambiguous = await s.waitCondition('Network', 'twin', 'Stalled', 'True', 'ImportAmbiguous');
+    expect(condition(ambiguous, 'Ready')?.message).toMatch(/matches 2 Networks/);
+  });
+
+  it('Orphan leaves the network in the cloud without the operator tags', async () => {
+    const s = await start();
+    await s.apply(network('orphan', { deletionPolicy: 'Orphan', resource: { tags: ['keep-me'] } }));
+    const ready = await s.waitReady('Network', 'orphan');
+    await s.delete('Network', 'orphan');
+    await s.waitGone('Network', 'orphan');
+    expect(await s.cloud.neutron.networks.get(ready.status!.id as string)).toMatchObject({ name: 'orphan', tags: ['keep-me'] });
+  });
+});
+
+describe('Network: errors', () => {
+  it('a terminal cloud error stalls with the cloud message and is not retried until the spec changes', async () => {
+    const s = await start();
+    // shared is admin-only: the demo user gets Neutron's 403 policy error.
+    await s.apply(network('forbidden', { resource: { shared: true } }));
+    const stalled = await s.waitCondition('Network', 'forbidden', 'Stalled', 'True', 'InvalidConfiguration');
+    expect(condition(stalled, 'Ready')?.message).toMatch(/disallowed by policy/);
+    expect(condition(stalled, 'Reconciling')).toBeUndefined();
+    await s.waitEvent('forbidden', 'InvalidConfiguration');
+    // Events that reconcile it again (an annotation, its ProviderConfig) do not retry the cloud call.
+    await expectNotRetried(s, 'Network', 'forbidden', { method: 'POST', path: /\/networks$/ });
+    await s.apply(network('forbidden', { resource: { shared: false } }));
+    await s.waitReady('Network', 'forbidden');
+  });
+
+  it.skipIf(realCloud)('transient errors and 429s converge to exactly one network', async () => {
+    const s = await start();
+    const sim = s.sim!;
+    sim.faults.add({ status: 503, rate: 0.5, match: { service: 'network' } });
+    sim.faults.add({ status: 429, retryAfter: 1, times: 2, match: { method: 'POST' } });
+    sim.faults.add({ kind: 'drop', times: 1, match: { method: 'GET', service: 'network' } });
+    await s.apply(network('flaky', { resource: { description: 'flaky' } }));
+    const ready = await s.waitReady('Network', 'flaky', 30_000);
+    sim.faults.clear();
+    const named = await s.cloud.neutron.networks.list({ filters: { name: 'flaky' } });
+    expect(named.map((n) => n.id)).toEqual([ready.status!.id]);
+    expect(sim.calls.count({ status: 429 })).toBeGreaterThan(0);
+  });
+});
+
+describe('Network: steady state', () => {
+  it.skipIf(realCloud)('makes zero cloud calls once Ready: events, ProviderConfig changes and a restart', async () => {
+    const s = await start();
+    const sim = s.sim!;
+    await s.apply(network('one', { resource: {} }));
+    await s.apply(network('two', { resource: { description: 'second' } }));
+    await s.waitReady('Network', 'one');
+    await s.waitReady('Network', 'two');
+    sim.calls.reset();
+    await s.touchReconciled('Network', 'one', 'two', 'one', 'two');
+    expect(sim.calls.summary()).toEqual({});
+    // A ProviderConfig change wakes every object using it (and the ProviderConfig itself): no probe, no sync.
+    const providerReconciles = await s.reconciles('providerconfig');
+    await s.afterReconciles('network', 2, () => s.touch('ProviderConfig', 'openstack'));
+    await until('the ProviderConfig reconciled', async () => (await s.reconciles('providerconfig')) > providerReconciles);
+    expect(sim.calls.summary()).toEqual({});
+
+    // The restarted operator reconciles every object (and the ProviderConfig) from its fresh caches.
+    await s.restartOperator('Network', 2);
+    await until('the restarted operator reconciled the ProviderConfig', async () => (await s.reconciles('providerconfig')) >= 1);
+    expect(sim.calls.summary()).toEqual({});
+  });
+});
+
+describe('Network: crash-safe create', () => {
+  for (const tagsOnCreate of [true, false]) {
+    it.skipIf(realCloud)(`a lost create answer leaves exactly one network (tags on create: ${tagsOnCreate})`, async () => {
+      const s = await start({ sim: { tagsOnCreate } });
+      const sim = s.sim!;
+      sim.faults.add({ kind: 'lose-response', times: 1, match: { method: 'POST', pathPattern: /\/networks$/ } });
+      await s.apply(network('lost', { resource: { tags: ['x'] } }));
+      const ready = await s.waitReady('Network', 'lost');
+      const named = await s.cloud.neutron.networks.list({ filters: { name: 'lost' } });
+      expect(named.map((n) => n.id)).toEqual([ready.status!.id]);
+      expect(named[0]!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, 'x']);
+      expect(sim.calls.count({ method: 'POST', path: /\/networks$/, fault: 'lose-response' })).toBe(1);
+      expect(ready.status!.pendingCreate).toBeUndefined();
+      await s.waitEvent('lost', 'Adopted');
+    });
+  }
+});
+
+describe('ProviderConfig', () => {
+  it('reports bad credentials, picks up a rotated Secret without restart, and wakes waiting objects', async () => {
+    const s = await start();
+    const ns = s.namespace;
+    const yaml = s.backend.cloudsYaml.replace(/password: .*/, 'password: wrong');
+    await s.cluster.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'bad' }, stringData: { 'clouds.yaml': yaml } } });
+    await s.apply({ kind: 'ProviderConfig', metadata: { name: 'rotating' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'bad' }, cloud: s.backend.cloudName } } });
+    const failed = await s.waitCondition('ProviderConfig', 'rotating', 'Ready', 'False', 'AuthenticationFailed');
+    expect(JSON.stringify(failed!.status)).not.toContain('wrong');
+    await s.apply({ ...manifest('Network', 'waiting', { resource: {} }), spec: { providerConfigRef: { name: 'rotating' }, resource: {} } });
+    const waiting = await s.waitCondition('Network', 'waiting', 'Ready', 'False', 'ProviderNotReady');
+    expect(condition(waiting, 'Ready')?.message).toContain(`ProviderConfig ${ns}/rotating is not Ready`);
+
+    await s.cluster.core.replaceNamespacedSecret({ namespace: ns, name: 'bad', body: { metadata: { name: 'bad' }, stringData: { 'clouds.yaml': s.backend.cloudsYaml } } });
+    await s.waitReady('ProviderConfig', 'rotating');
+    await s.waitReady('Network', 'waiting');
+  });
+
+  it.skipIf(realCloud)('takes explicit auth fields with the password from a Secret, and endpoint overrides', async () => {
+    const s = await start();
+    const sim = s.sim!;
+    await s.cluster.core.createNamespacedSecret({ namespace: s.namespace, body: { metadata: { name: 'password' }, stringData: { password: 'demo' } } });
+    await s.apply({
+      kind: 'ProviderConfig',
+      metadata: { name: 'explicit' },
+      spec: {
+        provider: 'openstack',
+        openstack: {
+          auth: { type: 'password', authURL: sim.authUrl, username: 'demo', userDomainName: 'Default', projectName: 'demo', projectDomainName: 'Default', passwordSecretRef: { name: 'password' } },
+          endpointOverrides: { network: sim.networkUrl },
+        },
+        rateLimit: { qps: 50, burst: 5 },
+      },
+    });
+    const ready = await s.waitReady('ProviderConfig', 'explicit');
+    expect(ready.status!.endpoints).toEqual({ network: `${sim.networkUrl}/v2.0` });
+    const secret = await s.cluster.core.readNamespacedSecret({ namespace: s.namespace, name: 'password' });
+    expect(secret.metadata?.finalizers).toContain('cloudnet.io/finalizer');
+    await s.apply({ ...manifest('Network', 'via-explicit', {}), spec: { providerConfigRef: { name: 'explicit' }, resource: {} } });
+    await s.waitReady('Network', 'via-explicit');
+  });
+
+  it('a missing Secret key is InvalidConfiguration; an unsupported provider says so', async () => {
+    const s = await start();
+    await s.apply({ kind: 'ProviderConfig', metadata: { name: 'nokey' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials', key: 'nope' }, cloud: 'sim' } } });
+    const stalled = await s.waitCondition('ProviderConfig', 'nokey', 'Stalled', 'True', 'InvalidConfiguration');
+    expect(condition(stalled, 'Ready')?.message).toBe(`Secret ${s.namespace}/cloud-credentials (credentialsSecretRef) has no key "nope"`);
+    await s.apply({ kind: 'ProviderConfig', metadata: { name: 'exo' }, spec: { provider: 'exoscale', exoscale: { zone: 'ch-gva-2', apiKeySecretRef: { name: 'x' }, apiSecretSecretRef: { name: 'x' } } } });
+    const exo = await s.waitCondition('ProviderConfig', 'exo', 'Stalled', 'True', 'InvalidConfiguration');
+    expect(condition(exo, 'Ready')?.message).toBe('provider exoscale is not supported yet');
+  });
+
+  it('deleting everything at once deletes the cloud resources first, then the ProviderConfig and its Secret', async () => {
+    const s = await start();
+    await s.apply(network('a', { resource: {} }));
+    await s.apply(network('b', { resource: {} }));
+    const a = await s.waitReady('Network', 'a');
+    const b = await s.waitReady('Network', 'b');
+    const secret = await s.cluster.core.readNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials' });
+    expect(secret.metadata?.finalizers).toContain('cloudnet.io/finalizer');
+    await Promise.all([
+      s.delete('ProviderConfig', 'openstack'),
+      s.cluster.core.deleteNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials' }),
+      s.delete('Network', 'a'),
+      s.delete('Network', 'b'),
+    ]);
+    await s.waitGone('Network', 'a');
+    await s.waitGone('Network', 'b');
+    await s.waitGone('ProviderConfig', 'openstack');
+    await until('the Secret is deleted', () => s.cluster.core.readNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials' }).then(() => false, () => true));
+    expect(await s.cloud.neutron.networks.get(a.status!.id as string)).toBeUndefined();
+    expect(await s.cloud.neutron.networks.get(b.status!.id as string)).toBeUndefined();
+  });
+});
+
+// The wiring of references (waiting for a dependency, deletion blocked by dependents) with real
+// informers, before a second kind exists: Networks whose description "after:<name>" references another.
+const orderedNetworks = {
+  ...networkAdapter,
+  references: (r: NetworkResource) => (r.description?.startsWith('after:') ? [{ kind: 'Network', name: r.description.slice(6), field: 'description' }] : []),
+};
+
+describe('references between objects', () => {
+  it('a dependent waits for its dependency (woken by its events) and blocks its deletion until it is gone', async () => {
+    const s = await start({ controllers: { adapters: [orderedNetworks] } });
+    await s.apply(network('dependent', { resource: { description: 'after:base' } }));
+    const waiting = await s.waitCondition('Network', 'dependent', 'Ready', 'False', 'WaitingForDependency');
+    expect(condition(waiting, 'Ready')?.message).toBe(`waiting for Network ${s.namespace}/base (description) does not exist`);
+    expect(waiting!.metadata!.finalizers).toBeUndefined();
+
+    await s.apply(network('base', { resource: {} }));
+    await s.waitReady('Network', 'dependent');
+
+    await s.delete('Network', 'base');
+    const blocked = await s.waitCondition('Network', 'base', 'Ready', 'False', 'DeletionBlocked');
+    expect(condition(blocked, 'Ready')?.message).toBe(`waiting for Network ${s.namespace}/dependent to be deleted`);
+    expect(await s.cloud.neutron.networks.get(blocked!.status!.id as string)).toBeDefined();
+    await s.delete('Network', 'dependent');
+    await s.waitGone('Network', 'base');
+    expect(await s.cloud.neutron.networks.get(blocked!.status!.id as string)).toBeUndefined();
+  });
+});
