@@ -237,6 +237,10 @@ describe('FloatingIP: association', () => {
   it('waits for its Port, then retries while the port subnet has no route to the external network', async () => {
     const s = await start();
     const publicId = await importPublic(s);
+    // Other tests' addresses may remain in a shared real project: count only what appears from here on.
+    const addresses = async () => (await s.cloud.neutron.floatingIps.list({ filters: { floating_network_id: publicId } })).map((f) => f.id);
+    const before = new Set(await addresses());
+    const added = async () => (await addresses()).filter((id) => !before.has(id));
     await s.apply(fip('early', onPublic({ portRef: { name: 'lonely' } })));
     const waiting = await s.waitCondition('FloatingIP', 'early', 'Ready', 'False', 'WaitingForDependency');
     expect(condition(waiting, 'Ready')?.message).toContain(`Port ${s.namespace}/lonely (portRef) does not exist`);
@@ -246,13 +250,12 @@ describe('FloatingIP: association', () => {
     expect(condition(unreachable, 'Ready')?.message).toMatch(/ExternalGatewayForFloatingIPNotFound.*is not reachable.*Router with an external gateway/);
     expect(condition(unreachable, 'Stalled')).toBeUndefined();
     // The failed association allocated nothing.
-    expect(await s.cloud.neutron.floatingIps.list({ filters: { floating_network_id: publicId } })).toEqual([]);
+    expect(await added()).toEqual([]);
 
     await s.cloud.neutron.addRouterInterface(router.id, { subnet_id: subnet.id });
     const ready = await s.waitReady('FloatingIP', 'early');
     expect(ready.status!.resource).toMatchObject({ portID: ports['lonely']!.id, routerID: router.id });
-    const all = await s.cloud.neutron.floatingIps.list({ filters: { floating_network_id: publicId } });
-    expect(all.map((f) => f.id)).toEqual([ready.status!.id]);
+    expect(await added()).toEqual([ready.status!.id]);
   });
 
   it('the Port is not released while a FloatingIP is associated with it', async () => {

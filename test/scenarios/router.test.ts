@@ -114,10 +114,14 @@ describe('Router', () => {
     expect(await interfaceSubnets(s, id)).toEqual([subnets.a]);
     expect((await s.cloud.neutron.routers.get(id))!.routes).toEqual([{ destination: '192.168.1.0/24', nexthop: '10.20.0.9' }]);
 
-    // Deleted by hand (interfaces first, as Neutron demands): created again with its interface.
+    // Deleted by hand (routes and interfaces first, as Neutron demands) while drift checks are off,
+    // so the operator does not restore the routes in between; turned back on, it recreates the router.
+    await s.apply(router('drift', { resyncPeriod: '0', resource }));
+    await s.waitFor('Router', 'drift', (o) => o?.status?.observedGeneration === o?.metadata?.generation && ready(o));
     await s.cloud.neutron.routers.update(id, { routes: [] });
     await s.cloud.neutron.removeRouterInterface(id, { subnet_id: subnets.a! });
     await s.cloud.neutron.routers.delete(id);
+    await s.apply(router('drift', { resyncPeriod: '1s', resource }));
     const recreated = await s.waitFor('Router', 'drift', (o) => !!o?.status?.id && o.status.id !== id && ready(o) && o.status.resource?.interfaces?.length === 1);
     expect(await interfaceSubnets(s, recreated!.status!.id as string)).toEqual([subnets.a]);
     await s.waitEvent('drift', 'Recreating');

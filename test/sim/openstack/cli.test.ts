@@ -95,6 +95,26 @@ describe('the simulator as a process', () => {
     expect(await os('floating', 'ip', 'list', '-f', 'json')).toEqual([]);
   }, 120_000);
 
+  it.skipIf(!hasCli)(`openstack CLI: sets, shows and lists by tag subnets, routers, ports, security groups and floating IPs${cliSkipped}`, async () => {
+    await os('network', 'create', 'tagged', '-f', 'json');
+    const ids: Record<string, string> = {
+      subnet: (await os('subnet', 'create', '--network', 'tagged', '--subnet-range', '10.8.0.0/24', 'tagged-sub', '-f', 'json')).id,
+      router: (await os('router', 'create', 'tagged-r', '-f', 'json')).id,
+      port: (await os('port', 'create', '--network', 'tagged', 'tagged-p', '-f', 'json')).id,
+      'security group': (await os('security', 'group', 'create', 'tagged-sg', '-f', 'json')).id,
+      'floating ip': (await os('floating', 'ip', 'create', 'public', '-f', 'json')).id,
+    };
+    for (const [resource, id] of Object.entries(ids)) {
+      const words = resource.split(' ');
+      await os(...words, 'set', '--tag', 'cli-tag', '--description', `set by the CLI`, id!);
+      expect(await os(...words, 'show', id!, '-f', 'json'), resource).toMatchObject({ id, description: 'set by the CLI', tags: ['cli-tag'] });
+      const listed = await os(...words, 'list', '--tags', 'cli-tag', '-f', 'json');
+      expect(listed.map((item: { ID: string }) => item.ID), resource).toEqual([id]);
+    }
+    for (const [resource, id] of Object.entries(ids).reverse()) await os(...resource.split(' '), 'delete', id!);
+    await os('network', 'delete', 'tagged');
+  }, 120_000);
+
   it('stops on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     if (child.pid === undefined) throw new Error('simulator process has no pid');
