@@ -17,7 +17,6 @@ endif
 
 IMAGE ?= cloudnet-operator:dev
 
-
 .PHONY: help install test-deps build typecheck lint test test-real dev run crds crds-check bench docker-build clean
 
 help:

@@ -1,6 +1,6 @@
 // Helpers every Neutron adapter shares: the members alike for every kind, field diffs, address
 // normalisation, routes and the standard attributes in status.
-import { isIPv4, isIPv6 } from 'node:net';
+import { formatIP, formatPrefix, maskedPrefix, parseCIDR, parseIP } from '../net/ip.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronCollection } from '../cloud/openstack/neutron.ts';
 import type { NeutronFixedIpRequest, NeutronHostRoute, NeutronStandardAttrs } from '../cloud/openstack/types.ts';
@@ -110,22 +110,8 @@ export const sameSet = (a: readonly string[], b: readonly string[]): boolean => 
 
 /** An address as Neutron prints it (IPv6 lower-case and compressed), so spellings compare equal. */
 export function canonicalIP(text: string): string {
-  return isIPv6(text) ? new URL(`http://[${text}]`).hostname.slice(1, -1) : text;
-}
-
-function addressBits(text: string): { width: 32 | 128; value: bigint } | undefined {
-  if (isIPv4(text)) return { width: 32, value: text.split('.').reduce((n, part) => (n << 8n) | BigInt(part), 0n) };
-  if (!isIPv6(text)) return undefined;
-  // The canonical form has no embedded IPv4 part: only hex groups around at most one `::`.
-  const [head = '', tail] = canonicalIP(text).split('::');
-  const groups = (part: string) => (part === '' ? [] : part.split(':'));
-  const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
-  return { width: 128, value: all.reduce((n, group) => (n << 16n) | BigInt(parseInt(group, 16)), 0n) };
-}
-
-function formatBits(width: 32 | 128, value: bigint): string {
-  if (width === 32) return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
-  return canonicalIP(Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(':'));
+  const ip = parseIP(text, false);
+  return ip ? formatIP(ip) : text;
 }
 
 /**
@@ -133,12 +119,8 @@ function formatBits(width: 32 | 128, value: bigint): string {
  * 10.30.0.0/24) and the address canonical. Anything unparsable is returned as given.
  */
 export function canonicalCIDR(text: string): string {
-  const [address = '', prefixText, ...rest] = text.split('/');
-  const bits = addressBits(address);
-  const prefix = Number(prefixText);
-  if (!bits || rest.length > 0 || !/^\d+$/.test(prefixText ?? '') || prefix > bits.width) return text;
-  const host = (1n << BigInt(bits.width - prefix)) - 1n;
-  return `${formatBits(bits.width, bits.value & ~host)}/${prefix}`;
+  const prefix = parseCIDR(text, false);
+  return prefix ? formatPrefix(maskedPrefix(prefix)) : text;
 }
 
 /** A route of the CRDs (subnet host routes, router extra routes). */

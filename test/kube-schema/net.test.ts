@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIP, formatPrefix, maskedPrefix, parseCIDR, parseIP } from '../../dev/kube/schema/net.ts';
+import { formatIP, formatPrefix, maskedPrefix, parseCIDR, parseIP } from '../../src/net/ip.ts';
 
 describe('IP parsing and canonical form', () => {
   it.each([

@@ -12,9 +12,10 @@ import { reflect } from '@bufbuild/protobuf/reflect';
 import type { ReflectMessage } from '@bufbuild/protobuf/reflect';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import {
-  formatIP, formatPrefix, ipPredicates, maskedPrefix, parseCIDR, parseIP, prefixContainsIP, prefixContainsPrefix,
-} from './net.ts';
-import type { IPAddr, Prefix } from './net.ts';
+  formatIP, formatPrefix, maskedPrefix, parseCIDR, parseIP, prefixContainsIP, prefixContainsPrefix,
+} from '../../../src/net/ip.ts';
+import type { IPAddr, Prefix } from '../../../src/net/ip.ts';
+import { ipPredicates } from './net.ts';
 
 const TYPE_STRING = 9;
 const LABEL_OPTIONAL = 1;

@@ -1,6 +1,6 @@
 // String formats the apiextensions-apiserver checks (kube-openapi's strfmt registry). Formats it does
 // not know, and numeric formats such as int32, are accepted without a check, as there.
-import { parseCIDR, parseIP } from './net.ts';
+import { parseCIDR, parseIP } from '../../../src/net/ip.ts';
 
 const HOSTNAME = /^[a-zA-Z0-9\p{S}\p{L}]((-?[a-zA-Z0-9\p{S}\p{L}]{0,62})?)(\.[a-zA-Z0-9\p{S}\p{L}]((-?[a-zA-Z0-9\p{S}\p{L}]{0,62})?))*\.?$/u;
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
