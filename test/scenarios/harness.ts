@@ -1,7 +1,8 @@
 // Scenario harness: the local Kubernetes API server with the CRDs from crds/, a cloud backend,
 // and the operator (Manager + createControllers) in-process, driven through @kubernetes/client-node.
 // Backend: the OpenStack simulator by default; CLOUDNET_TEST_BACKEND=real with OS_CLIENT_CONFIG_FILE
-// and OS_CLOUD points the same scenarios at a real cloud (simulator-only checks are skipped there).
+// and OS_CLOUD points the same scenarios at a real cloud, through test/real/proxy.ts, which gives it the
+// simulator's fault injection and call accounting (checks that need the simulator's state are skipped there).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,12 +32,15 @@ import { createControllers, type ControllersOptions } from '../../src/reconcile/
 import { createLogger } from '../../src/runtime/log.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer } from '../../dev/kube/server.ts';
+import { startCloudProxy } from '../real/proxy.ts';
+import type { CallLog } from '../sim/openstack/calls.ts';
+import type { Faults } from '../sim/openstack/faults.ts';
 import { startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../sim/openstack/index.ts';
 
 const CRDS = new URL('../../crds/', import.meta.url);
 const PLURALS: Record<string, string> = {};
 
-/** A real cloud backend: fault injection and call accounting exist only in the simulator, so tests that need them skip. */
+/** A real cloud backend (behind the recording, fault-injecting proxy): tests that need the simulator's state skip. */
 export const realCloud = process.env.CLOUDNET_TEST_BACKEND === 'real';
 
 export type Obj = KubernetesObject & { spec?: Record<string, any>; status?: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -77,7 +81,11 @@ async function startCluster(): Promise<Cluster> {
 export interface Backend {
   cloudsYaml: string;
   cloudName: string;
-  /** Only with the simulator: fault injection, call accounting, state. */
+  /** Fault injection, by the simulator or by the proxy in front of the real cloud. */
+  faults: Faults;
+  /** Every cloud request, as the simulator or the proxy saw it. */
+  calls: CallLog;
+  /** Only with the simulator: its state and out-of-band helpers. */
   sim?: OpenStackSim;
   close(): Promise<void>;
 }
@@ -86,8 +94,13 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
   if (realCloud) {
     const file = process.env.OS_CLIENT_CONFIG_FILE;
     const cloudName = process.env.OS_CLOUD;
-    if (!file || !cloudName) throw new Error('CLOUDNET_TEST_BACKEND=real needs OS_CLIENT_CONFIG_FILE and OS_CLOUD');
-    return { cloudsYaml: readFileSync(file, 'utf8'), cloudName, close: async () => undefined };
+    const networkUrl = process.env.CLOUDNET_REAL_NETWORK_URL;
+    if (!file || !cloudName || !networkUrl) throw new Error('CLOUDNET_TEST_BACKEND=real needs OS_CLIENT_CONFIG_FILE, OS_CLOUD and CLOUDNET_REAL_NETWORK_URL (openstack.sh env)');
+    const cloudsYaml = readFileSync(file, 'utf8');
+    const authUrl = parseCloudsYaml(cloudsYaml, cloudName).auth.authUrl;
+    if (!authUrl) throw new Error(`cloud ${cloudName} of ${file} has no auth_url`);
+    const proxy = await startCloudProxy({ authUrl, networkUrl, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    return { cloudsYaml: proxy.rewrite(cloudsYaml), cloudName, faults: proxy.faults, calls: proxy.calls, close: () => proxy.close() };
   }
   const sim = await startOpenStackSim(options);
   const cloudsYaml = [
@@ -103,7 +116,7 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
     '    region_name: RegionOne',
     '',
   ].join('\n');
-  return { cloudsYaml, cloudName: 'sim', sim, close: () => sim.close() };
+  return { cloudsYaml, cloudName: 'sim', faults: sim.faults, calls: sim.calls, sim, close: () => sim.close() };
 }
 
 /** Short backoffs and HTTP retries so faults converge in test time. */
@@ -167,6 +180,14 @@ export class Scenario {
 
   get sim(): OpenStackSim | undefined {
     return this.backend.sim;
+  }
+
+  get faults(): Faults {
+    return this.backend.faults;
+  }
+
+  get calls(): CallLog {
+    return this.backend.calls;
   }
 
   async startOperator(): Promise<void> {

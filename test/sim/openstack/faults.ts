@@ -102,3 +102,21 @@ export class Faults {
     return effect ? { latencyMs, effect } : { latencyMs };
   }
 }
+
+const STATUS_TYPES: Record<number, string> = {
+  400: 'HTTPBadRequest',
+  404: 'HTTPNotFound',
+  409: 'HTTPConflict',
+  429: 'HTTPTooManyRequests',
+  500: 'HTTPInternalServerError',
+  502: 'HTTPBadGateway',
+  503: 'HTTPServiceUnavailable',
+  504: 'HTTPGatewayTimeout',
+};
+
+/** The body a failing service would send for an injected error: Neutron's envelope or Keystone's. */
+export function faultBody(service: string, status: number): unknown {
+  const message = status === 429 ? 'Too many requests, please retry later.' : `Injected fault: HTTP ${status}.`;
+  if (service === 'network') return { NeutronError: { type: STATUS_TYPES[status] ?? `HTTP${status}`, message, detail: '' } };
+  return { error: { code: status, title: STATUS_TYPES[status]?.replace(/^HTTP/, '') ?? 'Error', message } };
+}

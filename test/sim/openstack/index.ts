@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallLog, queryRecord, type CallFault } from './calls.ts';
-import { Faults, prng } from './faults.ts';
+import { faultBody, Faults, prng } from './faults.ts';
 import type { RoutedRequest, SimRequest, SimResponse } from './http.ts';
 import { Keystone, type AuthContext, type SimApplicationCredential, type SimUser } from './keystone.ts';
 import { Neutron } from './neutron/api.ts';
@@ -63,24 +63,6 @@ export const DEFAULT_USERS: SimUser[] = [
   { name: 'admin', password: 'admin', project: 'admin', roles: ['admin', 'member', 'reader'] },
   { name: 'demo', password: 'demo', project: 'demo', roles: ['member', 'reader'] },
 ];
-
-const STATUS_TYPES: Record<number, string> = {
-  400: 'HTTPBadRequest',
-  404: 'HTTPNotFound',
-  409: 'HTTPConflict',
-  429: 'HTTPTooManyRequests',
-  500: 'HTTPInternalServerError',
-  502: 'HTTPBadGateway',
-  503: 'HTTPServiceUnavailable',
-  504: 'HTTPGatewayTimeout',
-};
-
-/** The body a failing service would send: Neutron's envelope or Keystone's. */
-function faultBody(service: string, status: number): unknown {
-  const message = status === 429 ? 'Too many requests, please retry later.' : `Injected fault: HTTP ${status}.`;
-  if (service === 'network') return { NeutronError: { type: STATUS_TYPES[status] ?? `HTTP${status}`, message, detail: '' } };
-  return { error: { code: status, title: STATUS_TYPES[status]?.replace(/^HTTP/, '') ?? 'Error', message } };
-}
 
 const readBody = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {

@@ -1,0 +1,170 @@
+// A recording, fault-injecting HTTP proxy in front of a real Keystone + Neutron, so the scenarios that
+// need the simulator's fault injection and call accounting (test/sim/openstack faults.ts, calls.ts) run
+// against a real cloud too. Keystone is mounted at /identity, Neutron at /network; upstream URLs in
+// response bodies and headers (the token's catalog, version documents' links) are rewritten to the
+// proxy, so clients that start at the proxy's auth URL never talk to the real endpoints directly.
+import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CallLog, queryRecord, type CallFault } from '../sim/openstack/calls.ts';
+import { faultBody, Faults } from '../sim/openstack/faults.ts';
+
+export type CloudProxyOptions = {
+  /** Keystone's v3 URL (clouds.yaml auth_url), e.g. http://127.0.0.1:5000/v3. */
+  authUrl: string;
+  /** Neutron's endpoint as the catalog lists it, e.g. http://127.0.0.1:9696. */
+  networkUrl: string;
+  /** Seed of the fault PRNG (rates). */
+  seed?: number;
+};
+
+export type CloudProxy = {
+  /** http://127.0.0.1:port */
+  url: string;
+  /** Keystone v3 through the proxy (clouds.yaml auth_url). */
+  authUrl: string;
+  /** Neutron through the proxy, as the rewritten catalog lists it. */
+  networkUrl: string;
+  faults: Faults;
+  calls: CallLog;
+  /** `text` (e.g. a clouds.yaml) with the real Keystone origin replaced by the proxy's. */
+  rewrite: (text: string) => string;
+  close: () => Promise<void>;
+};
+
+type Service = 'identity' | 'network';
+const MOUNTS: Record<Service, string> = { identity: '/identity', network: '/network' };
+// Hop-by-hop and length headers: recomputed for the (possibly rewritten) body.
+const SKIP_HEADERS = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'accept-encoding']);
+
+/** The operation label a request gets in the call log, named as the simulator names it (e.g. "networks.create"). */
+export function operationOf(service: Service, method: string, path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  if (service === 'identity') {
+    if (parts.length === 0) return 'versions';
+    if (parts.length === 1 && parts[0] === 'v3') return 'version';
+    if (parts[1] === 'auth' && parts[2] === 'tokens') return method === 'POST' ? 'tokens.issue' : method === 'DELETE' ? 'tokens.revoke' : 'tokens.validate';
+    if (parts[1] === 'auth' && parts[2] === 'catalog') return 'catalog.show';
+    return parts[1] ? `${parts[1]}.${method === 'GET' ? 'list' : method.toLowerCase()}` : 'unknown';
+  }
+  if (parts.length === 0) return 'versions';
+  const [, first, id, sub] = parts;
+  if (parts[0] !== 'v2.0') return 'unknown';
+  if (first === undefined) return 'resources.list';
+  const collection = first.replaceAll('-', '_');
+  if (id === undefined) return `${collection}.${method === 'POST' ? 'create' : 'list'}`;
+  if (sub === undefined) return `${collection}.${({ GET: 'show', PUT: 'update', DELETE: 'delete' } as Record<string, string>)[method] ?? 'unknown'}`;
+  if (sub === 'tags') return `${collection}.tags.${method === 'GET' ? 'list' : method === 'PUT' ? (parts.length > 4 ? 'add' : 'replace') : 'delete'}`;
+  return `${collection}.${sub}`;
+}
+
+const readAll = (stream: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+
+function copyHeaders(headers: IncomingHttpHeaders, map: (value: string) => string): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (value === undefined || SKIP_HEADERS.has(key)) continue;
+    out[key] = Array.isArray(value) ? value.map(map) : map(value);
+  }
+  return out;
+}
+
+export async function startCloudProxy(opts: CloudProxyOptions): Promise<CloudProxy> {
+  const upstreams: Record<Service, URL> = { identity: new URL(new URL(opts.authUrl).origin), network: new URL(new URL(opts.networkUrl).origin) };
+  const faults = new Faults(opts.seed ?? 1);
+  const calls = new CallLog();
+  let origin = '';
+  const toProxy = (text: string): string =>
+    text.replaceAll(upstreams.identity.origin, `${origin}${MOUNTS.identity}`).replaceAll(upstreams.network.origin, `${origin}${MOUNTS.network}`);
+
+  const forward = (service: Service, req: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: OutgoingHttpHeaders; body: Buffer }> =>
+    new Promise((resolve, reject) => {
+      const upstream = upstreams[service];
+      const headers = copyHeaders(req.headers, (v) => v);
+      headers['content-length'] = String(body.length);
+      const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (res) => {
+        readAll(res).then((raw) => {
+          const text = toProxy(raw.toString('utf8'));
+          const rewritten = Buffer.from(text, 'utf8');
+          resolve({ status: res.statusCode ?? 502, headers: { ...copyHeaders(res.headers, toProxy), 'content-length': String(rewritten.length) }, body: rewritten });
+        }, reject);
+      });
+      out.on('error', reject);
+      out.end(body);
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readAll(req);
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const service = (Object.keys(MOUNTS) as Service[]).find((s) => url.pathname === MOUNTS[s] || url.pathname.startsWith(`${MOUNTS[s]}/`));
+    const method = req.method ?? 'GET';
+    if (!service) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 404, title: 'Not Found', message: 'not a proxied service' } }));
+      return;
+    }
+    const upstreamPath = url.pathname.slice(MOUNTS[service].length) || '/';
+    const operation = operationOf(service, method, upstreamPath);
+    const record = (status: number, fault?: CallFault): void =>
+      calls.record({ method, path: url.pathname, query: queryRecord(url.searchParams), status, service, operation, ...(fault ? { fault } : {}), at: Date.now() });
+
+    const decision = faults.decide({ method, path: url.pathname, service, operation });
+    if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
+    const effect = decision.effect;
+    if (effect?.kind === 'drop') {
+      record(0, 'drop');
+      req.socket.destroy();
+      return;
+    }
+    if (effect && effect.kind !== 'lose-response') {
+      const text = JSON.stringify(effect.body ?? faultBody(service, effect.status));
+      const retry = effect.status === 429 || effect.retryAfter !== undefined ? { 'retry-after': String(effect.retryAfter ?? 1) } : {};
+      record(effect.status, 'error');
+      res.writeHead(effect.status, { ...retry, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).end(text);
+      return;
+    }
+    let answer: Awaited<ReturnType<typeof forward>>;
+    try {
+      answer = await forward(service, req, `${upstreamPath}${url.search}`, body);
+    } catch {
+      record(502);
+      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify(faultBody(service, 502)));
+      return;
+    }
+    if (effect?.kind === 'lose-response') {
+      record(answer.status, 'lose-response');
+      req.socket.destroy();
+      return;
+    }
+    record(answer.status);
+    res.writeHead(answer.status, answer.headers).end(answer.body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => req.socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const authPath = new URL(opts.authUrl).pathname.replace(/\/$/, '');
+  const networkPath = new URL(opts.networkUrl).pathname.replace(/\/$/, '');
+  return {
+    url: origin,
+    authUrl: `${origin}${MOUNTS.identity}${authPath}`,
+    networkUrl: `${origin}${MOUNTS.network}${networkPath}`,
+    faults,
+    calls,
+    rewrite: toProxy,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
