@@ -5,8 +5,8 @@
 // proxy, so clients that start at the proxy's auth URL never talk to the real endpoints directly.
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallLog, queryRecord, type CallFault } from '../sim/openstack/calls.ts';
-import { faultBody, Faults } from '../sim/openstack/faults.ts';
+import { CallLog, queryRecord } from '../sim/openstack/calls.ts';
+import { faultBody, Faults, serveWithFaults } from '../sim/openstack/faults.ts';
 
 export type CloudProxyOptions = {
   /** Keystone's v3 URL (clouds.yaml auth_url), e.g. http://127.0.0.1:5000/v3. */
@@ -109,39 +109,19 @@ export async function startCloudProxy(opts: CloudProxyOptions): Promise<CloudPro
     }
     const upstreamPath = url.pathname.slice(MOUNTS[service].length) || '/';
     const operation = operationOf(service, method, upstreamPath);
-    const record = (status: number, fault?: CallFault): void =>
-      calls.record({ method, path: url.pathname, query: queryRecord(url.searchParams), status, service, operation, ...(fault ? { fault } : {}), at: Date.now() });
-
-    const decision = faults.decide({ method, path: url.pathname, service, operation });
-    if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
-    const effect = decision.effect;
-    if (effect?.kind === 'drop') {
-      record(0, 'drop');
-      req.socket.destroy();
-      return;
-    }
-    if (effect && effect.kind !== 'lose-response') {
-      const text = JSON.stringify(effect.body ?? faultBody(service, effect.status));
-      const retry = effect.status === 429 || effect.retryAfter !== undefined ? { 'retry-after': String(effect.retryAfter ?? 1) } : {};
-      record(effect.status, 'error');
-      res.writeHead(effect.status, { ...retry, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).end(text);
-      return;
-    }
-    let answer: Awaited<ReturnType<typeof forward>>;
-    try {
-      answer = await forward(service, req, `${upstreamPath}${url.search}`, body);
-    } catch {
-      record(502);
-      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify(faultBody(service, 502)));
-      return;
-    }
-    if (effect?.kind === 'lose-response') {
-      record(answer.status, 'lose-response');
-      req.socket.destroy();
-      return;
-    }
-    record(answer.status);
-    res.writeHead(answer.status, answer.headers).end(answer.body);
+    const call = { method, path: url.pathname, query: queryRecord(url.searchParams), service, operation };
+    const json = (r: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void => {
+      const text = JSON.stringify(body);
+      r.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).end(text);
+    };
+    await serveWithFaults(req, res, { faults, calls, now: Date.now }, call, json, async () => {
+      try {
+        const answer = await forward(service, req, `${upstreamPath}${url.search}`, body);
+        return { status: answer.status, write: (r) => r.writeHead(answer.status, answer.headers).end(answer.body) };
+      } catch {
+        return { status: 502, write: (r) => json(r, 502, {}, faultBody(service, 502)) };
+      }
+    });
   };
 
   const server = createServer((req, res) => {

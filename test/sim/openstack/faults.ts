@@ -1,4 +1,6 @@
 // Fault injection: deterministic (seeded PRNG) errors, 429s, latency, dropped connections and lost responses.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CallFault, CallLog } from './calls.ts';
 
 export type FaultMatch = {
   method?: string;
@@ -119,4 +121,48 @@ export function faultBody(service: string, status: number): unknown {
   const message = status === 429 ? 'Too many requests, please retry later.' : `Injected fault: HTTP ${status}.`;
   if (service === 'network') return { NeutronError: { type: STATUS_TYPES[status] ?? `HTTP${status}`, message, detail: '' } };
   return { error: { code: status, title: STATUS_TYPES[status]?.replace(/^HTTP/, '') ?? 'Error', message } };
+}
+
+/** A produced answer: its status (for the call log) and how to write it. */
+export type Answer = { status: number; write(res: ServerResponse): void };
+
+/** What the call log records of a request, and what faults match on. */
+export type Call = { method: string; path: string; query: Record<string, string | string[]>; service: string; operation: string };
+
+/**
+ * The request path the simulator and the real-tier proxy share: pick the fault, then drop the
+ * connection, answer with the injected error (`respondError`), or produce the real answer and
+ * write it or lose it (applied, then the socket destroyed); every outcome goes to the call log.
+ */
+export async function serveWithFaults(
+  req: IncomingMessage,
+  res: ServerResponse,
+  env: { faults: Faults; calls: CallLog; now: () => number },
+  call: Call,
+  respondError: (res: ServerResponse, status: number, headers: Record<string, string>, body: unknown) => void,
+  answer: () => Promise<Answer>,
+): Promise<void> {
+  const record = (status: number, fault?: CallFault): void => env.calls.record({ ...call, status, ...(fault ? { fault } : {}), at: env.now() });
+  const decision = env.faults.decide(call);
+  if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
+  const effect = decision.effect;
+  if (effect?.kind === 'drop') {
+    record(0, 'drop');
+    req.socket.destroy();
+    return;
+  }
+  if (effect && effect.kind !== 'lose-response') {
+    const headers: Record<string, string> = effect.status === 429 || effect.retryAfter !== undefined ? { 'Retry-After': String(effect.retryAfter ?? 1) } : {};
+    record(effect.status, 'error');
+    respondError(res, effect.status, headers, effect.body ?? faultBody(call.service, effect.status));
+    return;
+  }
+  const out = await answer();
+  if (effect?.kind === 'lose-response') {
+    record(out.status, 'lose-response');
+    req.socket.destroy();
+    return;
+  }
+  record(out.status);
+  out.write(res);
 }

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallLog, queryRecord, type CallFault } from './calls.ts';
-import { faultBody, Faults, prng } from './faults.ts';
+import { CallLog, queryRecord } from './calls.ts';
+import { Faults, prng, serveWithFaults } from './faults.ts';
 import type { RoutedRequest, SimRequest, SimResponse } from './http.ts';
 import { Keystone, type AuthContext, type SimApplicationCredential, type SimUser } from './keystone.ts';
 import { Neutron } from './neutron/api.ts';
@@ -136,36 +136,16 @@ export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise
       origin: `http://${req.headers.host ?? new URL(origin).host}`,
     };
     const routed = route(sim);
-    const record = (status: number, fault?: CallFault): void =>
-      calls.record({ method: sim.method, path: sim.fullPath, query: queryRecord(sim.query), status, service: routed.service, operation: routed.operation, ...(fault ? { fault } : {}), at: now() });
-
-    const decision = faults.decide({ method: sim.method, path: sim.fullPath, service: routed.service, operation: routed.operation });
-    if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
-    const effect = decision.effect;
-    if (effect?.kind === 'drop') {
-      record(0, 'drop');
-      req.socket.destroy();
-      return;
-    }
-    if (effect && effect.kind !== 'lose-response') {
-      const headersOut: Record<string, string> = effect.status === 429 || effect.retryAfter !== undefined ? { 'Retry-After': String(effect.retryAfter ?? 1) } : {};
-      record(effect.status, 'error');
-      send(res, { status: effect.status, headers: headersOut, body: effect.body ?? faultBody(routed.service, effect.status) });
-      return;
-    }
-    let out: SimResponse;
-    try {
-      out = routed.run();
-    } catch (err) {
-      out = { status: 500, body: { NeutronError: { type: 'HTTPInternalServerError', message: `simulator bug: ${String(err)}`, detail: '' } } };
-    }
-    if (effect?.kind === 'lose-response') {
-      record(out.status, 'lose-response');
-      req.socket.destroy();
-      return;
-    }
-    record(out.status);
-    send(res, out);
+    const call = { method: sim.method, path: sim.fullPath, query: queryRecord(sim.query), service: routed.service, operation: routed.operation };
+    await serveWithFaults(req, res, { faults, calls, now }, call, (r, status, headersOut, body) => send(r, { status, headers: headersOut, body }), async () => {
+      let out: SimResponse;
+      try {
+        out = routed.run();
+      } catch (err) {
+        out = { status: 500, body: { NeutronError: { type: 'HTTPInternalServerError', message: `simulator bug: ${String(err)}`, detail: '' } } };
+      }
+      return { status: out.status, write: (r) => send(r, out) };
+    });
   };
 
   const server = createServer((req, res) => {
