@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
+import { until } from '../support/wait.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from '../../dev/kube/server.ts';
 
@@ -24,16 +25,6 @@ export function kubeConfigFor(url: string): KubeConfig {
   return kubeConfig;
 }
 
-/** Polls `check` until it returns a truthy value (returned) or the deadline passes (throws). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 /**
  * Installs every CRD of crds/ and waits until each is served. Raw JSON: client-node's typed
@@ -51,6 +42,6 @@ export async function installCrds(url: string): Promise<void> {
     if (!created.ok) throw new Error(`installing ${file}: ${created.status} ${await created.text()}`);
     const { group, names, versions } = crd.spec;
     const collection = `${url}/apis/${group}/${versions[0]!.name}/${names.plural}`;
-    await waitFor(`${names.plural} served`, async () => (await fetch(collection)).ok);
+    await until(`${names.plural} served`, async () => (await fetch(collection)).ok);
   }
 }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinationV1Api, CoreV1Api, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
 import { Informer, type EventSource } from '../../src/runtime/informer.ts';
 import type { ResourceType } from '../../src/runtime/client.ts';
-import { kubeConfigFor, startCluster, waitFor, type LocalCluster } from './helpers.ts';
+import { kubeConfigFor, startCluster, type LocalCluster } from './helpers.ts';
+import { until } from '../support/wait.ts';
 
 const configMaps: ResourceType = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 
@@ -51,16 +52,16 @@ describe('Informer against the local API server', () => {
       await core.createNamespacedConfigMap({ namespace: 'watched', body: cm('after', '1') });
       await core.patchNamespacedConfigMap({ namespace: 'watched', name: 'after', body: [{ op: 'replace', path: '/data/v', value: '2' }] });
       await core.deleteNamespacedConfigMap({ namespace: 'watched', name: 'before' });
-      await waitFor('add, update, delete events', () => events.length === 4);
+      await until('add, update, delete events', () => events.length === 4);
       expect(events).toEqual(['add before', 'add after', 'update after 1->2', 'delete before']);
       expect(informer.cache.byIndex('byValue', '2').map((o) => o.metadata?.name)).toEqual(['after']);
       expect(informer.cache.byIndex('byValue', '1')).toEqual([]);
 
       // The server ends each watch after 1 s; the informer resumes from its resourceVersion, no relist.
       const watches = informer.stats.watches;
-      await waitFor('two reconnections', () => informer.stats.watches >= watches + 2, 10_000);
+      await until('two reconnections', () => informer.stats.watches >= watches + 2, 10_000);
       await core.createNamespacedConfigMap({ namespace: 'watched', body: cm('resumed', '1') });
-      await waitFor('the event after reconnecting', () => events.includes('add resumed'));
+      await until('the event after reconnecting', () => events.includes('add resumed'));
       expect(informer.stats).toMatchObject({ lists: 1, relists: 0 });
       expect(events.filter((e) => e.startsWith('add'))).toEqual(['add before', 'add after', 'add resumed']);
 
@@ -68,9 +69,9 @@ describe('Informer against the local API server', () => {
       // informer's; compaction then makes its resourceVersion too old: 410 Gone -> relist.
       await core.createNamespacedConfigMap({ namespace: 'elsewhere', body: cm('bump', '1', 'elsewhere') });
       cluster.server.compact();
-      await waitFor('a relist after 410 Gone', () => informer.stats.relists >= 1 && informer.stats.lists >= 2, 10_000);
+      await until('a relist after 410 Gone', () => informer.stats.relists >= 1 && informer.stats.lists >= 2, 10_000);
       await core.createNamespacedConfigMap({ namespace: 'watched', body: cm('relisted', '1') });
-      await waitFor('events after the relist', () => events.includes('add relisted'));
+      await until('events after the relist', () => events.includes('add relisted'));
       expect(events.filter((e) => e.startsWith('add'))).toEqual(['add before', 'add after', 'add resumed', 'add relisted']);
       expect(informer.cache.list('watched').map((o) => o.metadata?.name).sort()).toEqual(['after', 'relisted', 'resumed']);
     } finally {
@@ -88,7 +89,7 @@ describe('Informer against the local API server', () => {
       const api = cluster.kubeConfig.makeApiClient(CoordinationV1Api);
       await api.createNamespacedLease({ namespace: 'elsewhere', body: { metadata: { name: 'l1' }, spec: { holderIdentity: 'a' } } });
       await api.createNamespacedLease({ namespace: 'watched', body: { metadata: { name: 'l2' }, spec: { holderIdentity: 'b' } } });
-      await waitFor('lease events from two namespaces', () => events.length === 2);
+      await until('lease events from two namespaces', () => events.length === 2);
       expect(informer.cache.list().map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`).sort()).toEqual(['elsewhere/l1', 'watched/l2']);
     } finally {
       await informer.stop();
@@ -122,7 +123,7 @@ describe('Informer against the local API server', () => {
     const clock = { now: () => Date.now(), setTimeout: (fn: () => void, ms: number) => (delays.push(ms), setImmediate(fn)), clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate) };
     const informer = new Informer({ kubeConfig: unreachable.kubeConfig, resource: configMaps, clock, backoffFloorMs: 100, backoffCapMs: 800 });
     informer.start();
-    await waitFor('six retries', () => delays.length >= 6);
+    await until('six retries', () => delays.length >= 6);
     await informer.stop();
     expect(delays.slice(0, 6)).toEqual([100, 200, 400, 800, 800, 800]);
     expect(informer.hasSynced()).toBe(false);
@@ -162,7 +163,7 @@ describe('Informer relist', () => {
     const events = record(informer);
     informer.start();
     try {
-      await waitFor('the relist and a resumed watch', () => watchVersions.length >= 2);
+      await until('the relist and a resumed watch', () => watchVersions.length >= 2);
       expect(events).toEqual(['add a', 'add b', 'delete a', 'add c']);
       expect(watchVersions).toEqual(['2', '6']);
       expect(informer.stats).toMatchObject({ lists: 2, relists: 1 });

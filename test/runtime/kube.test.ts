@@ -8,7 +8,8 @@ import { EventRecorder, kubeEventSink } from '../../src/runtime/events.ts';
 import { addFinalizer, FINALIZER, removeFinalizer } from '../../src/runtime/finalizers.ts';
 import { createLogger } from '../../src/runtime/log.ts';
 import { patchStatus } from '../../src/runtime/status.ts';
-import { startCluster, waitFor, type LocalCluster } from './helpers.ts';
+import { startCluster, type LocalCluster } from './helpers.ts';
+import { until } from '../support/wait.ts';
 
 const widgets: ResourceType = { group: 'test.cloudnet.io', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
 type Widget = KubernetesObject & { spec?: { size?: number }; status?: { conditions?: unknown[]; observed?: number } };
@@ -61,7 +62,7 @@ beforeAll(async () => {
     },
   });
   // The CRD's resources are served once it is established.
-  await waitFor('the widgets resource', () => custom.listNamespacedCustomObject({ ...widgets, namespace: 'default' }).then(() => true, () => false));
+  await until('the widgets resource', () => custom.listNamespacedCustomObject({ ...widgets, namespace: 'default' }).then(() => true, () => false));
 });
 afterAll(async () => {
   await cluster.server.close();
@@ -90,7 +91,7 @@ describe('runtime helpers against the local API server', () => {
     const deleting = await client.get('default', 'w1');
     expect(deleting?.metadata?.deletionTimestamp).toBeDefined();
     await removeFinalizer(client, deleting!);
-    await waitFor('the widget to be gone', async () => (await client.get('default', 'w1')) === undefined);
+    await until('the widget to be gone', async () => (await client.get('default', 'w1')) === undefined);
   });
 
   it('works the same on core resources', async () => {
@@ -149,14 +150,14 @@ describe('Manager', () => {
       return code;
     });
     try {
-      await waitFor('the manager to be ready', () => manager.ready());
+      await until('the manager to be ready', () => manager.ready());
       expect((await fetch(`http://${manager.addresses.probes}/readyz`)).status).toBe(200);
       await createWidget('w3');
-      await waitFor('a reconcile of the new widget', () => reconciled.includes('default/w3'));
+      await until('a reconcile of the new widget', () => reconciled.includes('default/w3'));
       const metrics = await (await fetch(`http://${manager.addresses.metrics}/metrics`)).text();
       expect(metrics).toContain('controller_runtime_reconcile_total{controller="widget",result="success"}');
       await createWidget('slow');
-      await waitFor('the slow reconcile to start', () => reconciled.includes('default/slow'));
+      await until('the slow reconcile to start', () => reconciled.includes('default/slow'));
     } finally {
       manager.shutdown('test');
     }

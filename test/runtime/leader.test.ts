@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { LeaderElector } from '../../src/runtime/leader.ts';
 import { createLogger } from '../../src/runtime/log.ts';
-import { installCrds, startCluster, waitFor, type LocalCluster } from './helpers.ts';
+import { installCrds, startCluster, type LocalCluster } from './helpers.ts';
+import { until } from '../support/wait.ts';
 
 const LEASE_MS = 3000;
 const RETRY_MS = 500;
@@ -47,7 +48,7 @@ describe('LeaderElector', () => {
     });
     const run = elector.run(stop.signal);
     try {
-      await waitFor('leadership', () => elector.isLeader());
+      await until('leadership', () => elector.isLeader());
       // Another writer takes the lease: every renewal now finds a valid foreign holder.
       const lease = await leases.readNamespacedLease({ name: 'stolen', namespace: 'default' });
       await leases.replaceNamespacedLease({ name: 'stolen', namespace: 'default', body: { ...lease, spec: { ...lease.spec, holderIdentity: 'thief', renewTime: undefined } } });
@@ -85,7 +86,7 @@ describe('LeaderElector', () => {
     const a = candidate('a');
     const b = candidate('b');
     try {
-      await waitFor('a leader', () => started.length === 1);
+      await until('a leader', () => started.length === 1);
       const [leader, standby] = started[0] === 'a' ? [a, b] : [b, a];
       expect((await holderOf('in-process'))?.holderIdentity).toBe(leader.elector.identity);
       expect(standby.elector.isLeader()).toBe(false);
@@ -94,7 +95,7 @@ describe('LeaderElector', () => {
       leader.stop.abort();
       await leader.run;
       expect(stopped).toEqual([`${leader.elector.identity} released`]);
-      await waitFor('the standby to lead', () => standby.elector.isLeader());
+      await until('the standby to lead', () => standby.elector.isLeader());
       // A released lease is free at once: no waiting for it to expire.
       expect(Date.now() - released).toBeLessThan(LEASE_MS);
       const spec = await holderOf('in-process');
@@ -152,15 +153,15 @@ describe('leader election across two operator processes', () => {
     await writeFile(kubeconfig, cluster.kubeconfigYaml, { mode: 0o600 });
     const operators = [startOperator(kubeconfig), startOperator(kubeconfig)];
     try {
-      const first = await waitFor('a lease holder', async () => {
+      const first = await until('a lease holder', async () => {
         const holder = (await holderOf('test'))?.holderIdentity;
         return operators.find((op) => op.identity === holder);
       }, 20_000);
       const second = operators.find((op) => op !== first)!;
       // Both are up and campaigning; the lease is renewed by the holder and never taken by the other.
-      await waitFor('both candidates campaigning', () => operators.every((op) => logged(op, 'attempting to acquire the leader lease')), 20_000);
+      await until('both candidates campaigning', () => operators.every((op) => logged(op, 'attempting to acquire the leader lease')), 20_000);
       const renewed = (await holderOf('test'))?.renewTime;
-      await waitFor('two renewals', async () => {
+      await until('two renewals', async () => {
         const spec = await holderOf('test');
         return spec?.holderIdentity === first.identity && String(spec.renewTime) !== String(renewed) && spec;
       });
@@ -171,7 +172,7 @@ describe('leader election across two operator processes', () => {
 
       const killedAt = Date.now();
       first.child.kill('SIGKILL');
-      await waitFor('the standby to take the lease', async () => (await holderOf('test'))?.holderIdentity === second.identity, 10_000, 10);
+      await until('the standby to take the lease', async () => (await holderOf('test'))?.holderIdentity === second.identity, 10_000, 10);
       const takeoverMs = Date.now() - killedAt;
       // Expiry is measured from when the standby last saw the record change (client-go: no trust in
       // the holder's clock), so the bound is the lease duration plus one jittered retry period,

@@ -35,6 +35,7 @@ import { startKubeApiServer, type KubeApiServer } from '../../dev/kube/server.ts
 import { startCloudProxy } from '../real/proxy.ts';
 import type { CallLog } from '../sim/openstack/calls.ts';
 import type { Faults } from '../sim/openstack/faults.ts';
+import { until } from '../support/wait.ts';
 import { startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../sim/openstack/index.ts';
 
 const CRDS = new URL('../../crds/', import.meta.url);
@@ -453,21 +454,9 @@ export function condition(obj: Obj | undefined, type: string): { type: string; s
   return (obj?.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === type);
 }
 
-/**
- * Retries `check` until it returns a truthy value. Only for state with no watch to wait on
- * (Events are written asynchronously by the recorder).
- */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** A manifest of a managed kind. */
 export function manifest(kind: string, name: string, spec: Record<string, unknown>): Obj {
   return { apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name }, spec: { providerConfigRef: { name: 'openstack' }, ...spec } };
 }
+
+export { until };
