@@ -80,7 +80,8 @@ test-real: install
 	eval "$$(bash test/real/openstack.sh env)"; \
 	CLOUDNET_REAL=1 npx vitest run test/real; \
 	bash test/real/openstack.sh purge; \
-	CLOUDNET_TEST_BACKEND=real npx vitest run --no-file-parallelism test/scenarios
+	CLOUDNET_TEST_BACKEND=real npx vitest run --no-file-parallelism test/scenarios; \
+	bash test/real/openstack.sh purge --expect-empty
 
 dev: install
 	node dev/dev.ts

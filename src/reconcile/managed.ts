@@ -315,7 +315,8 @@ export class ManagedReconciler<R, F, S, O, C> {
   /**
    * A create intent was recorded but nothing carries the ownership tag: the cloud took the create
    * without tags (tags not accepted in POST) and the answer or the tag call was lost. The resource
-   * is the single one with the intended name, in scope, without an ownership tag, created since.
+   * is the single one with the intended name, in scope, without any tag, created since. Any tag
+   * rules a resource out: the tag call replaces all tags at once, so ours has none or all of them.
    */
   async #adoptIntended(pass: Pass<R, F, S>, cloud: C, refs: ResolvedRefs): Promise<O | undefined> {
     const adapter = this.#adapter;
@@ -340,7 +341,7 @@ export class ManagedReconciler<R, F, S, O, C> {
     if (!intent || pass.obj.spec.resource === undefined) return [];
     const found = await adapter.listByName(cloud, intent.name, pass.obj.spec.resource, refs);
     const since = Date.parse(intent.startedAt) - CLOCK_SKEW_TOLERANCE_MS;
-    return found.filter((o) => !adapter.tags(o).some((t) => t.startsWith(ownerTag(''))) && Date.parse(adapter.createdAt(o) ?? '') >= since);
+    return found.filter((o) => adapter.tags(o).length === 0 && Date.parse(adapter.createdAt(o) ?? '') >= since);
   }
 
   async #import(pass: Pass<R, F, S>, cloud: C, refs: ResolvedRefs): Promise<O | undefined> {

@@ -8,7 +8,8 @@
 #   openstack.sh up        setup (configs, DB, migrations) + start + seed; idempotent   <- normal entry point
 #   openstack.sh status    each service this script started: running / dead; exit 1 if any is not running
 #   openstack.sh env       the environment for tests (KEY=VALUE lines, `export` prefixed)
-#   openstack.sh purge     delete every Neutron resource of project demo (what tests made), keep the seed
+#   openstack.sh purge     delete every Neutron resource of project demo (what tests made), keep the seed;
+#                          with --expect-empty, fail if there was any (tests that clean up after themselves)
 #   openstack.sh stop      stop exactly what this script started (recorded process groups), never by name
 #   openstack.sh reset     stop + delete all state
 #
@@ -720,11 +721,12 @@ demo_quotas() {
 # Deletes every Neutron resource of the test project (demo) and restores its quotas, leaving the seed: state
 # survives `stop`/`up`, so a run that left things behind must not disturb the next one.
 do_purge() {
+  local expect_empty=; [ "${1:-}" = --expect-empty ] && expect_empty=1
   TOK=$(token admin admin admin); [ -n "$TOK" ] || die "no admin token"
   local NEU=http://$H:$NEUTRON_PORT/v2.0 demo id rid n=0
   demo=$(ks_id projects name=demo); [ -n "$demo" ] || die "no project demo"
   ids() { curl -s -H "X-Auth-Token: $TOK" "$NEU/$1?project_id=$demo${2:+&$2}" | jq -r ".$3[].id"; }
-  del() { api DELETE "$NEU/$1"; [ "$CODE" = 204 ] || [ "$CODE" = 404 ] || log "purge: DELETE $1: $CODE $BODY"; n=$((n + 1)); }
+  del() { api DELETE "$NEU/$1"; [ "$CODE" = 204 ] || [ "$CODE" = 404 ] || log "purge: DELETE $1: $CODE $BODY"; n=$((n + 1)); [ -z "$expect_empty" ] || log "left behind: $1"; }
   for id in $(ids floatingips '' floatingips); do del "floatingips/$id"; done
   for rid in $(ids routers '' routers); do
     api PUT "$NEU/routers/$rid" '{"router":{"routes":[]}}'   # routes pin the interfaces they go through
@@ -738,6 +740,7 @@ do_purge() {
   for id in $(curl -s -H "X-Auth-Token: $TOK" "$NEU/security-groups?project_id=$demo" | jq -r '.security_groups[] | select(.name != "default") | .id'); do del "security-groups/$id"; done
   demo_quotas
   log "purged project demo ($n resources)"
+  [ -z "$expect_empty" ] || [ "$n" = 0 ] || die "$n resources were left behind in project demo"
 }
 
 # ---------------------------------------------------------------- status / stop / env
@@ -797,7 +800,7 @@ case "${1:-}" in
   up)      locked do_start ;;
   status)  do_status ;;
   env)     do_env ;;
-  purge)   do_purge ;;
+  purge)   shift; do_purge "$@" ;;
   stop)    locked do_stop ;;
   reset)   locked do_stop; rm -rf "$BASE" ;;
   *) echo "usage: $0 install|up|status|env|purge|stop|reset   (PROFILE=network|full, CLOUDNET_REAL_DIR=$BASE)" >&2; exit 2 ;;

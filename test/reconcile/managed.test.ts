@@ -190,14 +190,16 @@ describe('ManagedReconciler: crash-safe create', () => {
     h.cloud.tagsOnCreate = false;
     const obj = h.kube.create('a', { resource: { tags: ['x'] } });
     h.cloud.add({ name: 'a', created_at: '2025-12-31T23:00:00Z' }); // an older namesake: not ours
+    h.cloud.add({ name: 'a', tags: ['keep-me'] }); // a recent namesake with tags (e.g. orphaned): not ours either
     h.cloud.fail('create', 'transient', { lose: true });
     await h.reconcile('a');
-    expect(h.cloud.widgets.size).toBe(2);
+    expect(h.cloud.widgets.size).toBe(3);
     await h.reconcile('a');
     expect(h.cloud.count('create')).toBe(1);
-    expect(h.kube.get('a').status?.id).toBe('w-2');
-    expect(h.cloud.widgets.get('w-2')!.tags).toEqual(['cloudnet-managed', `cloudnet-uid:${obj.metadata.uid}`, 'x']);
+    expect(h.kube.get('a').status?.id).toBe('w-3');
+    expect(h.cloud.widgets.get('w-3')!.tags).toEqual(['cloudnet-managed', `cloudnet-uid:${obj.metadata.uid}`, 'x']);
     expect(h.cloud.widgets.get('w-1')!.tags).toEqual([]);
+    expect(h.cloud.widgets.get('w-2')!.tags).toEqual(['keep-me']);
     expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
   });
 

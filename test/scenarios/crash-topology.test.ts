@@ -48,19 +48,19 @@ async function inventory(s: Scenario): Promise<Record<string, string[]>> {
   };
 }
 
-describe.skipIf(realCloud)('crash safety of a whole topology', () => {
+describe('crash safety of a whole topology', () => {
   for (const tagsOnCreate of [false, true]) {
-    it(`SIGKILLs at random points while creating and deleting: one cloud resource per object, then none (tags on create: ${tagsOnCreate})`, async () => {
+    // A real cloud is Zed (tags are a second call): the tags-on-create variant is the simulator's alone.
+    it.skipIf(realCloud && tagsOnCreate)(`SIGKILLs at random points while creating and deleting: one cloud resource per object, then none (tags on create: ${tagsOnCreate})`, async () => {
       const s = await start({ operator: 'process', sim: { tagsOnCreate, seed: 11 } });
-      const sim = s.sim!;
       const random = prng(tagsOnCreate ? 2 : 1);
-      const mutations = () => sim.calls.records.filter((c) => MUTATIONS.test(c.method) && c.service === 'network').length;
+      const mutations = () => s.calls.records.filter((c) => MUTATIONS.test(c.method) && c.service === 'network').length;
       const objects = topology();
       const before = await inventory(s);
 
-      sim.faults.add({ kind: 'lose-response', rate: 0.3, match: { method: 'POST', service: 'network' } });
+      s.faults.add({ kind: 'lose-response', rate: 0.3, match: { method: 'POST', service: 'network' } });
       // Slow tag calls widen the window between a create and its tags (Zed: tags are a second call).
-      sim.faults.add({ kind: 'latency', ms: 100, match: { method: 'PUT', pathPattern: /\/tags$/ } });
+      s.faults.add({ kind: 'latency', ms: 100, match: { method: 'PUT', pathPattern: /\/tags$/ } });
       for (const obj of objects) await s.apply(obj);
 
       let killsDuringCreate = 0;
@@ -79,7 +79,7 @@ describe.skipIf(realCloud)('crash safety of a whole topology', () => {
         throw new Error(`${(err as Error).message}\noperator output:\n${s.operatorOutput.slice(-4000)}`, { cause: err });
       }
       expect(killsDuringCreate).toBeGreaterThanOrEqual(3);
-      expect(sim.calls.count({ fault: 'lose-response' })).toBeGreaterThan(0);
+      expect(s.calls.count({ fault: 'lose-response' })).toBeGreaterThan(0);
 
       // Exactly one new cloud resource per managed object, and it is the one in its status.
       const after = await inventory(s);
@@ -90,8 +90,8 @@ describe.skipIf(realCloud)('crash safety of a whole topology', () => {
         expect(added, kind).toEqual(recorded.sort());
       }
 
-      sim.faults.clear();
-      sim.faults.add({ kind: 'latency', ms: 50, match: { method: 'DELETE' } });
+      s.faults.clear();
+      s.faults.add({ kind: 'latency', ms: 50, match: { method: 'DELETE' } });
       const startedAt = mutations();
       for (const obj of [...objects].reverse()) await s.delete(obj.kind!, obj.metadata!.name!);
       for (let kill = 0, at = startedAt; kill < 3; kill++) {

@@ -82,6 +82,9 @@ async function startCluster(): Promise<Cluster> {
 export interface Backend {
   cloudsYaml: string;
   cloudName: string;
+  /** Keystone v3 and Neutron as the operator reaches them (through the proxy on a real cloud). */
+  authUrl: string;
+  networkUrl: string;
   /** Fault injection, by the simulator or by the proxy in front of the real cloud. */
   faults: Faults;
   /** Every cloud request, as the simulator or the proxy saw it. */
@@ -101,7 +104,7 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
     const authUrl = parseCloudsYaml(cloudsYaml, cloudName).auth.authUrl;
     if (!authUrl) throw new Error(`cloud ${cloudName} of ${file} has no auth_url`);
     const proxy = await startCloudProxy({ authUrl, networkUrl, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
-    return { cloudsYaml: proxy.rewrite(cloudsYaml), cloudName, faults: proxy.faults, calls: proxy.calls, close: () => proxy.close() };
+    return { cloudsYaml: proxy.rewrite(cloudsYaml), cloudName, authUrl: proxy.authUrl, networkUrl: proxy.networkUrl, faults: proxy.faults, calls: proxy.calls, close: () => proxy.close() };
   }
   const sim = await startOpenStackSim(options);
   const cloudsYaml = [
@@ -117,7 +120,7 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
     '    region_name: RegionOne',
     '',
   ].join('\n');
-  return { cloudsYaml, cloudName: 'sim', faults: sim.faults, calls: sim.calls, sim, close: () => sim.close() };
+  return { cloudsYaml, cloudName: 'sim', authUrl: sim.authUrl, networkUrl: sim.networkUrl, faults: sim.faults, calls: sim.calls, sim, close: () => sim.close() };
 }
 
 /** Short backoffs and HTTP retries so faults converge in test time. */
@@ -152,7 +155,7 @@ export class Scenario {
   #child: ChildProcess | undefined;
   #kubeconfigFile: string | undefined;
   readonly #output: string[] = [];
-  readonly #releases: (() => Promise<unknown>)[] = [];
+  readonly #releases = { beforeObjects: [] as (() => Promise<unknown>)[], afterObjects: [] as (() => Promise<unknown>)[] };
 
   private constructor(cluster: Cluster, backend: Backend, options: ScenarioOptions) {
     this.cluster = cluster;
@@ -296,19 +299,43 @@ export class Scenario {
 
   /**
    * Registers the release of a cloud resource the test made out of band (which must not outlive
-   * it on a real cloud): close() runs the releases once the operator has stopped, last first,
-   * ignoring their errors.
+   * it on a real cloud). close() runs the releases last first, ignoring their errors: by default
+   * once the test's objects are deleted and the operator has stopped (resources the objects use,
+   * e.g. a network holding imported ports); with beforeObjects, first (resources inside the
+   * objects' own, e.g. a port on a managed network, which would keep it in use).
    */
-  releaseOnClose(release: () => Promise<unknown>): void {
-    this.#releases.push(release);
+  releaseOnClose(release: () => Promise<unknown>, options: { beforeObjects?: boolean } = {}): void {
+    this.#releases[options.beforeObjects ? 'beforeObjects' : 'afterObjects'].push(release);
   }
 
   async close(): Promise<void> {
+    const running = !!(this.#manager || this.#child);
+    await this.#release('beforeObjects');
+    // A simulator goes with its scenario; a real cloud is shared by the whole suite.
+    if (realCloud && running) await this.#deleteAll();
     await this.stopOperator();
-    for (const release of this.#releases.splice(0).reverse()) await release().catch(() => undefined);
+    await this.#release('afterObjects');
     if (this.#kubeconfigFile) rmSync(this.#kubeconfigFile, { force: true });
     this.cloud.close();
     await this.backend.close();
+  }
+
+  async #release(when: 'beforeObjects' | 'afterObjects'): Promise<void> {
+    for (const release of this.#releases[when].splice(0).reverse()) await release().catch(() => undefined);
+  }
+
+  /**
+   * Deletes every managed object of the namespace at once, the operator still running, and waits
+   * until they are gone: what a test created in the cloud does not outlive it (Orphan and
+   * ObserveOnly leave theirs, as they should: tests release those).
+   */
+  async #deleteAll(): Promise<void> {
+    const kinds = Object.keys(PLURALS).filter((kind) => kind !== 'ProviderConfig');
+    const objects = (
+      await Promise.all(kinds.map(async (kind) => ((await this.cluster.custom.listNamespacedCustomObject(this.#api(kind))).items as Obj[]).map((o) => ({ kind, name: o.metadata!.name! }))))
+    ).flat();
+    await Promise.all(objects.map(({ kind, name }) => this.delete(kind, name).catch((err: { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)))));
+    await Promise.all(objects.map(({ kind, name }) => this.waitGone(kind, name, 30_000)));
   }
 
   #api(kind: string) {
@@ -439,15 +466,13 @@ export function useScenarios(): { start(options?: ScenarioOptions): Promise<Scen
 }
 
 /**
- * With the simulator: events for the object (reconciles without a spec change) make no cloud call
- * matching `calls`, e.g. a stalled object does not retry the request the cloud refused.
+ * Events for the object (reconciles without a spec change) make no cloud call matching `calls`,
+ * e.g. a stalled object does not retry the request the cloud refused.
  */
 export async function expectNotRetried(s: Scenario, kind: string, name: string, calls: CallFilter): Promise<void> {
-  const sim = s.sim;
-  if (!sim) return;
-  const before = sim.calls.count(calls);
+  const before = s.calls.count(calls);
   await s.touchReconciled(kind, name, name, name);
-  expect(sim.calls.count(calls)).toBe(before);
+  expect(s.calls.count(calls)).toBe(before);
 }
 
 export function condition(obj: Obj | undefined, type: string): { type: string; status: string; reason: string; message: string; observedGeneration?: number } | undefined {

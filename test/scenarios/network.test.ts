@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkResource } from '../../src/api/network.ts';
+import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { network as networkAdapter } from '../../src/resources/network.ts';
 import { condition, expectNotRetried, manifest, realCloud, until, useScenarios } from './harness.ts';
 
@@ -37,7 +38,7 @@ describe('Network', () => {
     expect(seen!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, 'env-test', 'team-a']);
     expect(ready.status!.resource).toMatchObject({ name: 'cloud-name', mtu: 1400, adminStateUp: false, dnsDomain: 'example.org.' });
 
-    const creates = s.sim?.calls.count({ method: 'POST', path: /\/networks$/ });
+    const creates = s.calls.count({ method: 'POST', path: /\/networks$/ });
     await s.apply(network('full', { resource: { ...resource, description: 'changed', mtu: 1300, adminStateUp: true, tags: ['team-a'] } }));
     const updated = await s.waitFor('Network', 'full', (o) => o?.status?.observedGeneration === 2 && condition(o, 'Ready')?.status === 'True');
     expect(updated!.status!.id).toBe(id);
@@ -45,12 +46,10 @@ describe('Network', () => {
     expect(after).toMatchObject({ description: 'changed', mtu: 1300, admin_state_up: true });
     expect(after!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, 'team-a']);
     expect(updated!.status!.resource).toMatchObject({ description: 'changed', mtu: 1300 });
-    if (s.sim) {
-      expect(s.sim.calls.count({ method: 'POST', path: /\/networks$/ })).toBe(creates);
-      // Only the changed fields, with the observed revision.
-      const put = s.sim.calls.list({ method: 'PUT', operation: /network/ }).filter((c) => !c.path.endsWith('/tags'));
-      expect(put).toHaveLength(1);
-    }
+    expect(s.calls.count({ method: 'POST', path: /\/networks$/ })).toBe(creates);
+    // Only the changed fields, with the observed revision.
+    const put = s.calls.list({ method: 'PUT', operation: /network/ }).filter((c) => !c.path.endsWith('/tags'));
+    expect(put).toHaveLength(1);
     await s.waitEvent('full', 'Updated');
   });
 
@@ -100,8 +99,9 @@ describe('Network', () => {
     expect(after).toMatchObject({ name: 'public', tags: publicNet!.tags, revision_number: publicNet!.revision_number });
 
     // Two matches: ambiguous, nothing adopted.
-    await s.cloud.neutron.networks.create({ name: 'twin' });
-    await s.cloud.neutron.networks.create({ name: 'twin' });
+    for (const twin of [await s.cloud.neutron.networks.create({ name: 'twin' }), await s.cloud.neutron.networks.create({ name: 'twin' })]) {
+      s.releaseOnClose(() => s.cloud.neutron.networks.delete(twin.id));
+    }
     await s.apply(network('twin', { managementPolicy: 'ObserveOnly', import: { filter: { name: 'twin' } } }));
     const ambiguous = await s.waitCondition('Network', 'twin', 'Stalled', 'True', 'ImportAmbiguous');
     expect(condition(ambiguous, 'Ready')?.message).toMatch(/matches 2 Networks/);
@@ -114,6 +114,7 @@ describe('Network', () => {
     await s.delete('Network', 'orphan');
     await s.waitGone('Network', 'orphan');
     expect(await s.cloud.neutron.networks.get(ready.status!.id as string)).toMatchObject({ name: 'orphan', tags: ['keep-me'] });
+    s.releaseOnClose(() => s.cloud.neutron.networks.delete(ready.status!.id as string));
   });
 });
 
@@ -132,57 +133,54 @@ describe('Network: errors', () => {
     await s.waitReady('Network', 'forbidden');
   });
 
-  it.skipIf(realCloud)('transient errors and 429s converge to exactly one network', async () => {
+  it('transient errors and 429s converge to exactly one network', async () => {
     const s = await start();
-    const sim = s.sim!;
-    sim.faults.add({ status: 503, rate: 0.5, match: { service: 'network' } });
-    sim.faults.add({ status: 429, retryAfter: 1, times: 2, match: { method: 'POST' } });
-    sim.faults.add({ kind: 'drop', times: 1, match: { method: 'GET', service: 'network' } });
+    s.faults.add({ status: 503, rate: 0.5, match: { service: 'network' } });
+    s.faults.add({ status: 429, retryAfter: 1, times: 2, match: { method: 'POST' } });
+    s.faults.add({ kind: 'drop', times: 1, match: { method: 'GET', service: 'network' } });
     await s.apply(network('flaky', { resource: { description: 'flaky' } }));
     const ready = await s.waitReady('Network', 'flaky', 30_000);
-    sim.faults.clear();
+    s.faults.clear();
     const named = await s.cloud.neutron.networks.list({ filters: { name: 'flaky' } });
     expect(named.map((n) => n.id)).toEqual([ready.status!.id]);
-    expect(sim.calls.count({ status: 429 })).toBeGreaterThan(0);
+    expect(s.calls.count({ status: 429 })).toBeGreaterThan(0);
   });
 });
 
 describe('Network: steady state', () => {
-  it.skipIf(realCloud)('makes zero cloud calls once Ready: events, ProviderConfig changes and a restart', async () => {
+  it('makes zero cloud calls once Ready: events, ProviderConfig changes and a restart', async () => {
     const s = await start();
-    const sim = s.sim!;
     await s.apply(network('one', { resource: {} }));
     await s.apply(network('two', { resource: { description: 'second' } }));
     await s.waitReady('Network', 'one');
     await s.waitReady('Network', 'two');
-    sim.calls.reset();
+    s.calls.reset();
     await s.touchReconciled('Network', 'one', 'two', 'one', 'two');
-    expect(sim.calls.summary()).toEqual({});
+    expect(s.calls.summary()).toEqual({});
     // A ProviderConfig change wakes every object using it (and the ProviderConfig itself): no probe, no sync.
     const providerReconciles = await s.reconciles('providerconfig');
     await s.afterReconciles('network', 2, () => s.touch('ProviderConfig', 'openstack'));
     await until('the ProviderConfig reconciled', async () => (await s.reconciles('providerconfig')) > providerReconciles);
-    expect(sim.calls.summary()).toEqual({});
+    expect(s.calls.summary()).toEqual({});
 
     // The restarted operator reconciles every object (and the ProviderConfig) from its fresh caches.
     await s.restartOperator('Network', 2);
     await until('the restarted operator reconciled the ProviderConfig', async () => (await s.reconciles('providerconfig')) >= 1);
-    expect(sim.calls.summary()).toEqual({});
+    expect(s.calls.summary()).toEqual({});
   });
 });
 
 describe('Network: crash-safe create', () => {
   for (const tagsOnCreate of [true, false]) {
-    it.skipIf(realCloud)(`a lost create answer leaves exactly one network (tags on create: ${tagsOnCreate})`, async () => {
+    it.skipIf(realCloud && tagsOnCreate)(`a lost create answer leaves exactly one network (tags on create: ${tagsOnCreate})`, async () => {
       const s = await start({ sim: { tagsOnCreate } });
-      const sim = s.sim!;
-      sim.faults.add({ kind: 'lose-response', times: 1, match: { method: 'POST', pathPattern: /\/networks$/ } });
+      s.faults.add({ kind: 'lose-response', times: 1, match: { method: 'POST', pathPattern: /\/networks$/ } });
       await s.apply(network('lost', { resource: { tags: ['x'] } }));
       const ready = await s.waitReady('Network', 'lost');
       const named = await s.cloud.neutron.networks.list({ filters: { name: 'lost' } });
       expect(named.map((n) => n.id)).toEqual([ready.status!.id]);
       expect(named[0]!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, 'x']);
-      expect(sim.calls.count({ method: 'POST', path: /\/networks$/, fault: 'lose-response' })).toBe(1);
+      expect(s.calls.count({ method: 'POST', path: /\/networks$/, fault: 'lose-response' })).toBe(1);
       expect(ready.status!.pendingCreate).toBeUndefined();
       await s.waitEvent('lost', 'Adopted');
     });
@@ -207,24 +205,25 @@ describe('ProviderConfig', () => {
     await s.waitReady('Network', 'waiting');
   });
 
-  it.skipIf(realCloud)('takes explicit auth fields with the password from a Secret, and endpoint overrides', async () => {
+  it('takes explicit auth fields with the password from a Secret, and endpoint overrides', async () => {
     const s = await start();
-    const sim = s.sim!;
-    await s.cluster.core.createNamespacedSecret({ namespace: s.namespace, body: { metadata: { name: 'password' }, stringData: { password: 'demo' } } });
+    const { authUrl, networkUrl } = s.backend;
+    const { username, password, userDomainName, projectName, projectDomainName } = parseCloudsYaml(s.backend.cloudsYaml, s.backend.cloudName).auth;
+    await s.cluster.core.createNamespacedSecret({ namespace: s.namespace, body: { metadata: { name: 'password' }, stringData: { password: password! } } });
     await s.apply({
       kind: 'ProviderConfig',
       metadata: { name: 'explicit' },
       spec: {
         provider: 'openstack',
         openstack: {
-          auth: { type: 'password', authURL: sim.authUrl, username: 'demo', userDomainName: 'Default', projectName: 'demo', projectDomainName: 'Default', passwordSecretRef: { name: 'password' } },
-          endpointOverrides: { network: sim.networkUrl },
+          auth: { type: 'password', authURL: authUrl, username, userDomainName, projectName, projectDomainName, passwordSecretRef: { name: 'password' } },
+          endpointOverrides: { network: networkUrl },
         },
         rateLimit: { qps: 50, burst: 5 },
       },
     });
     const ready = await s.waitReady('ProviderConfig', 'explicit');
-    expect(ready.status!.endpoints).toEqual({ network: `${sim.networkUrl}/v2.0` });
+    expect(ready.status!.endpoints).toEqual({ network: `${networkUrl}/v2.0` });
     const secret = await s.cluster.core.readNamespacedSecret({ namespace: s.namespace, name: 'password' });
     expect(secret.metadata?.finalizers).toContain('cloudnet.io/finalizer');
     await s.apply({ ...manifest('Network', 'via-explicit', {}), spec: { providerConfigRef: { name: 'explicit' }, resource: {} } });
