@@ -142,6 +142,7 @@ export class HttpClient {
   readonly #retry: RetryPolicy;
   readonly #logger: Logger | undefined;
   readonly #userAgent: string;
+  readonly #clockOffsets = new Map<string, number>();
 
   constructor(options: HttpClientOptions) {
     this.provider = options.provider;
@@ -185,6 +186,15 @@ export class HttpClient {
     this.#transport.close();
   }
 
+  /**
+   * How far the service's clock is ahead of ours (negative: behind), from the Date header of its
+   * last response; undefined until one had it. Never more than the true offset: the header is
+   * truncated to the second and read after the server wrote it.
+   */
+  clockOffsetMs(service: string): number | undefined {
+    return this.#clockOffsets.get(service);
+  }
+
   /** Full jitter (AWS architecture blog "Exponential Backoff And Jitter"). */
   #backoff(attempt: number): number {
     const ceiling = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
@@ -207,6 +217,8 @@ export class HttpClient {
     try {
       const response = await this.#transport.send({ method: req.method, url, headers, body, signal });
       const seconds = (performance.now() - started) / 1000;
+      const serverTime = Date.parse(response.headers.date ?? '');
+      if (!Number.isNaN(serverTime)) this.#clockOffsets.set(req.service, serverTime - Date.now());
       this.#metrics.requests.inc({ ...labels, code: String(response.status) });
       this.#metrics.duration.observe(labels, seconds);
       this.#logger?.debug({ ...labels, method: req.method, status: response.status, seconds }, 'cloud api request');

@@ -137,6 +137,11 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
    * subnet): the candidates of a create whose answer and tags were lost.
    */
   listByName(cloud: C, name: string, resource: R, refs: ResolvedRefs): Promise<O[]>;
+  /**
+   * How far the clock that stamps createdAt is ahead of ours (negative: behind), as far as the
+   * client has seen (e.g. HTTP Date headers); undefined while unknown.
+   */
+  clockOffsetMs?(cloud: C): number | undefined;
   /** Creates the resource with these tags (in the same request where the cloud allows it). */
   create(cloud: C, desired: Desired<R>, tags: string[]): Promise<O>;
   /** Only the changed mutable fields (tags excluded: the reconciler keeps them), or undefined. */

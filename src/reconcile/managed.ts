@@ -66,8 +66,12 @@ export interface ManagedReconcilerOptions<R, F, S, O, C> {
 
 const WAITING = 'WaitingForDependency';
 
-/** How far the cloud's clock may lag ours when matching created_at against a create intent. */
-const CLOCK_SKEW_TOLERANCE_MS = 60_000;
+/**
+ * Slack when matching created_at against a create intent: with the cloud's clock offset known,
+ * the second both timestamps are truncated to, plus one; unknown, how far the clocks may differ.
+ */
+const KNOWN_OFFSET_SLACK_MS = 2_000;
+const UNKNOWN_OFFSET_SLACK_MS = 60_000;
 
 /** Come back when the drift check is due: the object is as in sync as it can be. */
 const RESYNC = 'resync';
@@ -340,7 +344,8 @@ export class ManagedReconciler<R, F, S, O, C> {
     const intent = pass.obj.status?.pendingCreate;
     if (!intent || pass.obj.spec.resource === undefined) return [];
     const found = await adapter.listByName(cloud, intent.name, pass.obj.spec.resource, refs);
-    const since = Date.parse(intent.startedAt) - CLOCK_SKEW_TOLERANCE_MS;
+    const offset = adapter.clockOffsetMs?.(cloud);
+    const since = Date.parse(intent.startedAt) + (offset ?? 0) - (offset === undefined ? UNKNOWN_OFFSET_SLACK_MS : KNOWN_OFFSET_SLACK_MS);
     return found.filter((o) => adapter.tags(o).length === 0 && Date.parse(adapter.createdAt(o) ?? '') >= since);
   }
 

@@ -15,7 +15,7 @@ type Collection<T extends NeutronStandardAttrs> = Pick<NeutronCollection<T, Reco
  */
 export type NeutronMembers<T extends NeutronStandardAttrs> = Pick<
   Adapter<{ tags?: string[] }, unknown, unknown, T, OpenStackClient>,
-  'get' | 'listOwned' | 'update' | 'delete' | 'userTags' | 'id' | 'tags' | 'createdAt'
+  'get' | 'listOwned' | 'update' | 'delete' | 'userTags' | 'id' | 'tags' | 'createdAt' | 'clockOffsetMs'
 > & {
   setTags<O extends T>(cloud: OpenStackClient, observed: O, tags: string[]): Promise<O>;
 };
@@ -35,6 +35,7 @@ export function neutronResource<T extends NeutronStandardAttrs>(collection: (clo
     id: (o) => o.id,
     tags: (o) => o.tags ?? [],
     createdAt: (o) => o.created_at,
+    clockOffsetMs: (cloud) => cloud.http.clockOffsetMs('network'),
   };
 }
 

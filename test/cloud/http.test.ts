@@ -269,6 +269,26 @@ describe('HttpClient metrics and request shape', () => {
   });
 });
 
+  it("learns each service's clock offset from Date headers, errors included, never above the true one", async () => {
+    const behind = 5 * 60_000;
+    await withServer(
+      (req) => ({ status: req.path === '/missing' ? 404 : 200, headers: { date: new Date(Date.now() - behind).toUTCString() }, body: {} }),
+      async (server) => {
+        const http = client();
+        expect(http.clockOffsetMs('network')).toBeUndefined();
+        await http.request({ method: 'GET', url: `${server.url}/x`, service: 'network', operation: 'op' });
+        const offset = http.clockOffsetMs('network')!;
+        // The header is truncated to the second and read after it was written.
+        expect(offset).toBeLessThanOrEqual(-behind);
+        expect(offset).toBeGreaterThan(-behind - 1000 - 500);
+        expect(http.clockOffsetMs('identity')).toBeUndefined();
+        await failure(http.request({ method: 'GET', url: `${server.url}/missing`, service: 'identity', operation: 'op' }));
+        expect(http.clockOffsetMs('identity')).toBeLessThanOrEqual(-behind);
+        http.close();
+      },
+    );
+  });
+
 describe('redaction', () => {
   const password = 'Sup3r-Secret-Passw0rd';
   const token = 'gAAAAABnTOKENVALUE1234567890';

@@ -51,6 +51,10 @@ export class FakeCloud {
   readonly #faults: { op: Op; error: () => Error; lose?: boolean }[] = [];
   /** false: tags given at creation are dropped (like Neutron Zed, which refuses them in POST). */
   tagsOnCreate = true;
+  /** How far the cloud's clock (created_at) is ahead of the operator's. */
+  clockSkewMs = 0;
+  /** What the client has learnt of clockSkewMs (undefined: nothing yet). */
+  knownClockOffsetMs: number | undefined;
   #ids = 0;
   now: () => number;
 
@@ -74,7 +78,7 @@ export class FakeCloud {
   }
 
   add(widget: Partial<CloudWidget> & { name: string }): CloudWidget {
-    const w: CloudWidget = { id: `w-${++this.#ids}`, size: 1, state: 'ACTIVE', tags: [], created_at: stamp(this.now()), revision: 1, ...widget };
+    const w: CloudWidget = { id: `w-${++this.#ids}`, size: 1, state: 'ACTIVE', tags: [], created_at: stamp(this.now() + this.clockSkewMs), revision: 1, ...widget };
     this.widgets.set(w.id, w);
     return w;
   }
@@ -90,7 +94,7 @@ export class FakeCloud {
   }
 }
 
-const stamp = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+export const stamp = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 const copy = <T>(v: T): T => structuredClone(v);
 
 /** The peers that have an id; the others are left out until they do. */
@@ -148,6 +152,7 @@ export const widgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary,
   id: (o) => o.id,
   tags: (o) => o.tags,
   createdAt: (o) => o.created_at,
+  clockOffsetMs: (cloud) => cloud.knownClockOffsetMs,
   summarize: (o) => ({ name: o.name, size: o.size, state: o.state }),
   readiness: (o) => (o.state === 'ACTIVE' ? { ready: true } : { ready: false, reason: 'WaitingForCloud', message: `widget ${o.id} is ${o.state}` }),
 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../src/cloud/errors.ts';
 import { getCondition } from '../../src/runtime/conditions.ts';
 import { FINALIZER } from '../../src/runtime/finalizers.ts';
-import { harness, type Widget } from './fakes.ts';
+import { harness, stamp, type Widget } from './fakes.ts';
 
 const ready = (w: Widget) => getCondition(w.status?.conditions, 'Ready');
 const cond = (w: Widget, type: string) => getCondition(w.status?.conditions, type);
@@ -202,6 +202,24 @@ describe('ManagedReconciler: crash-safe create', () => {
     expect(h.cloud.widgets.get('w-2')!.tags).toEqual(['keep-me']);
     expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
   });
+
+  for (const skewMs of [-5 * 60_000, 5 * 60_000]) {
+    it(`with the cloud's clock ${skewMs < 0 ? 'behind' : 'ahead'} by 5 minutes, matches created_at in the cloud's time`, async () => {
+      const h = harness();
+      h.cloud.tagsOnCreate = false;
+      h.cloud.clockSkewMs = skewMs;
+      h.cloud.knownClockOffsetMs = skewMs - 700; // learnt from Date headers: truncated, read late
+      h.kube.create('a', { resource: {} });
+      h.cloud.add({ name: 'a', created_at: stamp(h.clock.now() + skewMs - 10_000) }); // a namesake from 10 s before: not ours
+      h.cloud.fail('create', 'transient', { lose: true });
+      await h.reconcile('a');
+      await h.reconcile('a');
+      expect(h.cloud.count('create')).toBe(1);
+      expect(h.kube.get('a').status?.id).toBe('w-2');
+      expect(h.cloud.widgets.get('w-1')!.tags).toEqual([]);
+      expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
+    });
+  }
 
   it('adopts none of several untagged candidates: Stalled with their ids', async () => {
     const h = harness();

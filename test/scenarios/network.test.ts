@@ -185,6 +185,24 @@ describe('Network: crash-safe create', () => {
       await s.waitEvent('lost', 'Adopted');
     });
   }
+
+  // Only the simulator's clock can be set; the operator reads the cloud's from its Date headers.
+  for (const skewMinutes of [-5, 5]) {
+    it.skipIf(realCloud)(`a lost create answer with the cloud's clock ${Math.abs(skewMinutes)} minutes ${skewMinutes < 0 ? 'behind' : 'ahead'}: adopted, not duplicated`, async () => {
+      let later = 0; // moves the cloud's clock on instead of waiting
+      const s = await start({ sim: { now: () => Date.now() + skewMinutes * 60_000 + later } });
+      // A namesake without tags, made 3 s (of the cloud's time) before: not the one the lost create made.
+      const namesake = await s.cloud.neutron.networks.create({ name: 'lost' });
+      later = 3000;
+      s.faults.add({ kind: 'lose-response', times: 1, match: { method: 'POST', pathPattern: /\/networks$/ } });
+      await s.apply(network('lost', { resource: {} }));
+      const ready = await s.waitReady('Network', 'lost');
+      const named = await s.cloud.neutron.networks.list({ filters: { name: 'lost' } });
+      expect(named.map((n) => n.id).sort()).toEqual([namesake.id, ready.status!.id].sort());
+      expect(ready.status!.id).not.toBe(namesake.id);
+      await s.waitEvent('lost', 'Adopted');
+    });
+  }
 });
 
 describe('ProviderConfig', () => {

@@ -72,8 +72,9 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on('error', reject);
   });
 
-function send(res: ServerResponse, out: SimResponse): void {
-  const headers: Record<string, string> = { 'X-Openstack-Request-Id': `req-${randomUUID()}`, ...out.headers };
+/** Writes the answer; Date comes from the simulator's clock, as a real server's from its own. */
+function send(res: ServerResponse, out: SimResponse, now: () => number): void {
+  const headers: Record<string, string> = { Date: new Date(now()).toUTCString(), 'X-Openstack-Request-Id': `req-${randomUUID()}`, ...out.headers };
   if (out.body === undefined) {
     res.writeHead(out.status, { ...headers, 'Content-Length': '0' });
     res.end();
@@ -137,14 +138,14 @@ export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise
     };
     const routed = route(sim);
     const call = { method: sim.method, path: sim.fullPath, query: queryRecord(sim.query), service: routed.service, operation: routed.operation };
-    await serveWithFaults(req, res, { faults, calls, now }, call, (r, status, headersOut, body) => send(r, { status, headers: headersOut, body }), async () => {
+    await serveWithFaults(req, res, { faults, calls, now }, call, (r, status, headersOut, body) => send(r, { status, headers: headersOut, body }, now), async () => {
       let out: SimResponse;
       try {
         out = routed.run();
       } catch (err) {
         out = { status: 500, body: { NeutronError: { type: 'HTTPInternalServerError', message: `simulator bug: ${String(err)}`, detail: '' } } };
       }
-      return { status: out.status, write: (r) => send(r, out) };
+      return { status: out.status, write: (r) => send(r, out, now) };
     });
   };
 
