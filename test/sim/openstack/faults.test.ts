@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, neutron, type Client } from './client.ts';
 import { startOpenStackSim, type OpenStackSim } from './index.ts';
+import { until } from '../../support/wait.ts';
 
 describe('fault injection and call accounting', () => {
   let sim: OpenStackSim;
@@ -72,6 +73,23 @@ describe('fault injection and call accounting', () => {
     expect(networkCount()).toBe(0);
     expect(sim.calls.list({ operation: 'networks.create' })).toMatchObject([{ status: 0, fault: 'drop', method: 'POST' }]);
     expect((await demo.post('/networks', { network: { name: 'x' } })).status).toBe(201);
+  });
+
+  it('holds a request, neither applied nor answered, until the client goes away', async () => {
+    sim.faults.add({ match: { operation: 'networks.create' }, kind: 'hang', times: 1 });
+    const client = new AbortController();
+    const held = fetch(`${sim.networkUrl}/v2.0/networks`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': demo.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ network: { name: 'held' } }),
+      signal: client.signal,
+    });
+    await until('the held request recorded', () => sim.calls.count({ fault: 'hang' }) === 1);
+    client.abort();
+    await expect(held).rejects.toThrow();
+    expect(networkCount()).toBe(0);
+    expect(sim.calls.list({ operation: 'networks.create' })).toMatchObject([{ status: 0, fault: 'hang', method: 'POST' }]);
+    expect((await demo.post('/networks', { network: { name: 'held' } })).status).toBe(201);
   });
 
   it('loses the response of a create that happened in the cloud', async () => {

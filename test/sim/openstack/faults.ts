@@ -18,7 +18,12 @@ export type FaultEffect =
   /** Destroy the socket without a response; the request is not applied. */
   | { kind: 'drop' }
   /** Apply the request (e.g. the create happens in the cloud), then destroy the socket: the response is lost. */
-  | { kind: 'lose-response' };
+  | { kind: 'lose-response' }
+  /**
+   * Neither apply nor answer; hold the connection until the client goes away: a request the client
+   * was about to make when it died (recorded on arrival, so a test can kill the client then).
+   */
+  | { kind: 'hang' };
 
 export type FaultSpec = FaultEffect & {
   match?: FaultMatch;
@@ -149,6 +154,11 @@ export async function serveWithFaults(
   if (effect?.kind === 'drop') {
     record(0, 'drop');
     req.socket.destroy();
+    return;
+  }
+  if (effect?.kind === 'hang') {
+    record(0, 'hang');
+    if (!req.socket.destroyed) await new Promise((resolve) => req.socket.once('close', resolve));
     return;
   }
   if (effect && effect.kind !== 'lose-response') {
