@@ -4,9 +4,9 @@ import type { Reply } from './server.ts';
 /** A Keystone v3 token answer (201 + X-Subject-Token) in the shape real Keystone sends. */
 export function tokenReply(
   token: string,
-  options: { catalog?: CatalogService[]; issuedAt?: number; lifetimeMs?: number } = {},
+  options: { catalog?: CatalogService[]; issuedAt?: number; lifetimeMs?: number; /** Keystone's clock minus ours. */ clockSkewMs?: number } = {},
 ): Reply {
-  const issuedAt = options.issuedAt ?? Date.now();
+  const issuedAt = options.issuedAt ?? Date.now() + (options.clockSkewMs ?? 0);
   const expiresAt = issuedAt + (options.lifetimeMs ?? 3_600_000);
   // Keystone prints microseconds: 2026-11-24T23:00:00.000000Z.
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

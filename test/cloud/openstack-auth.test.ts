@@ -99,6 +99,20 @@ describe('Keystone password auth', () => {
     expect(seen.neutron[3]?.headers['x-auth-token']).toBe('tok-2');
   });
 
+  for (const skewMs of [-2 * 3_600_000, 2 * 3_600_000]) {
+    it(`counts the token's lifetime on our clock: Keystone's ${skewMs < 0 ? 'behind' : 'ahead'} by two hours changes nothing`, async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const seen = await start(() => LIST, { lifetimeMs: 3_600_000, clockSkewMs: skewMs });
+      const neutron = makeClient(passwordCloud(seen.url)).neutron;
+      await neutron.networks.list();
+      await neutron.networks.list();
+      expect(seen.keystone).toHaveLength(1);
+      vi.setSystemTime(Date.now() + 3_600_000 - 60_000);
+      await neutron.networks.list();
+      expect(seen.keystone).toHaveLength(2);
+    });
+  }
+
   it('concurrent first requests share one authentication', async () => {
     const seen = await start(() => LIST);
     const neutron = makeClient(passwordCloud(seen.url)).neutron;

@@ -6,8 +6,9 @@ import { secretsOf, type OpenStackAuth } from './config.ts';
 /** A Keystone token with what came with it. */
 export interface Token {
   value: string;
-  /** Epoch ms; undefined for a pre-issued token whose lifetime is unknown. */
+  /** Epoch ms on our clock; undefined for a pre-issued token whose lifetime is unknown. */
   expiresAt: number | undefined;
+  /** When we received it (epoch ms, our clock). */
   issuedAt: number | undefined;
   catalog: CatalogService[];
   projectId: string | undefined;
@@ -183,15 +184,19 @@ export class KeystoneAuth {
       });
     }
     this.#http.redactor.add(value);
+    const receivedAt = Date.now();
     const body = response.body?.token ?? {};
     const parseTime = (text: string | undefined) => {
       const ms = text === undefined ? NaN : Date.parse(text);
       return Number.isNaN(ms) ? undefined : ms;
     };
+    const issued = parseTime(body.issued_at);
+    const expires = parseTime(body.expires_at);
     return {
       value,
-      expiresAt: parseTime(body.expires_at),
-      issuedAt: parseTime(body.issued_at),
+      // Keystone stamps both on its own clock, which may be off ours: keep the lifetime it granted.
+      expiresAt: expires === undefined ? undefined : issued === undefined ? expires : receivedAt + (expires - issued),
+      issuedAt: issued === undefined ? undefined : receivedAt,
       catalog: body.catalog ?? [],
       projectId: body.project?.id,
     };
