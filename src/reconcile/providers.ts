@@ -33,6 +33,9 @@ export const SECRETS_INDEX = 'secrets';
 
 type SecretRef = { name: string; key: string };
 
+/** What a successful probe found, for status. */
+type Observed = { endpoints: Record<string, string>; projectID: string | undefined };
+
 /** What a user must fix in the ProviderConfig or its Secrets; the message never holds secret values. */
 class ConfigError extends Error {}
 
@@ -254,7 +257,7 @@ export class ProviderConfigReconciler {
   /** Builds the client and probes it when its settings changed since the last successful probe. */
   async #check(key: string, pc: ProviderConfig, ctx: ReconcileContext, keep: (updated: ProviderConfig | undefined) => void): Promise<ReconcileResult> {
     const uid = pc.metadata.uid ?? '';
-    const write = async (change: ConditionChange, endpoints?: Record<string, string>) => keep(await this.#write(pc, change, endpoints));
+    const write = async (change: ConditionChange, observed?: Observed) => keep(await this.#write(pc, change, observed));
     let entry;
     try {
       entry = this.#o.registry.client(pc);
@@ -269,10 +272,10 @@ export class ProviderConfigReconciler {
     if (settled && !this.#probed.has(uid)) this.#probed.set(uid, entry.fingerprint);
     if (settled && this.#probed.get(uid) === entry.fingerprint) return;
     try {
-      const { networkEndpoint } = await entry.client.probe();
+      const { networkEndpoint, projectId } = await entry.client.probe();
       this.#probed.set(uid, entry.fingerprint);
       this.#backoff.reset(key);
-      await write({ phase: 'ready', reason: 'Available', message: `authenticated; network endpoint ${networkEndpoint}` }, { network: networkEndpoint });
+      await write({ phase: 'ready', reason: 'Available', message: `authenticated; network endpoint ${networkEndpoint}` }, { endpoints: { network: networkEndpoint }, projectID: projectId });
       return;
     } catch (err) {
       if (!isCloudError(err)) throw err;
@@ -328,14 +331,14 @@ export class ProviderConfigReconciler {
     }
   }
 
-  #write(pc: ProviderConfig, change: ConditionChange, endpoints?: Record<string, string>): Promise<ProviderConfig | undefined> {
-    return this.#patch(pc, (conditions, generation, now) => applyCondition(conditions, change, generation, now), endpoints);
+  #write(pc: ProviderConfig, change: ConditionChange, observed?: Observed): Promise<ProviderConfig | undefined> {
+    return this.#patch(pc, (conditions, generation, now) => applyCondition(conditions, change, generation, now), observed);
   }
 
   async #patch(
     pc: ProviderConfig,
     conditions: (current: Condition[] | undefined, generation: number | undefined, now: Date) => Condition[],
-    endpoints?: Record<string, string>,
+    observed?: Observed,
   ): Promise<ProviderConfig | undefined> {
     // The generation probed, even if a conflict makes this write see a newer object.
     const generation = pc.metadata.generation;
@@ -343,7 +346,8 @@ export class ProviderConfigReconciler {
       const next = {
         ...current.status,
         observedGeneration: generation,
-        ...(endpoints ? { endpoints } : {}),
+        ...(observed ? { endpoints: observed.endpoints } : {}),
+        ...(observed?.projectID ? { projectID: observed.projectID } : {}),
         conditions: conditions(current.status?.conditions as Condition[] | undefined, generation, new Date(this.#clock.now())),
       };
       return isDeepStrictEqual(next, current.status ?? {}) ? undefined : mergePatch(current.status ?? {}, next);

@@ -245,7 +245,9 @@ describe('ProviderConfig', () => {
     const secret = await s.cluster.core.readNamespacedSecret({ namespace: s.namespace, name: 'password' });
     expect(secret.metadata?.finalizers).toContain('cloudnet.io/finalizer');
     await s.apply({ ...manifest('Network', 'via-explicit', {}), spec: { providerConfigRef: { name: 'explicit' }, resource: {} } });
-    await s.waitReady('Network', 'via-explicit');
+    const net = await s.waitReady('Network', 'via-explicit');
+    // status.projectID: the project Keystone scoped the token to, which owns what the operator makes.
+    expect((await s.cloud.neutron.networks.get(net.status!.id as string))!.project_id).toBe(ready.status!.projectID);
   });
 
   it('a missing Secret key is InvalidConfiguration; an unsupported provider says so', async () => {

@@ -66,8 +66,9 @@ export class OpenStackClient {
    * What a ProviderConfig's Ready condition needs: authenticates (or takes the pre-issued
    * token) and resolves the network endpoint. Throws the CloudError that says why not.
    */
-  async probe(signal?: AbortSignal): Promise<{ networkEndpoint: string }> {
-    return { networkEndpoint: await this.session.endpoint('network', signal) };
+  async probe(signal?: AbortSignal): Promise<{ networkEndpoint: string; projectId: string | undefined }> {
+    const networkEndpoint = await this.session.endpoint('network', signal);
+    return { networkEndpoint, projectId: (await this.auth.token(signal)).projectId };
   }
 
   close(): void {
