@@ -4,9 +4,12 @@
 // machines are shared and noisy, so single runs and absolute timings in tests are not used).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { kubeconfigYaml } from '../dev/kube/kubeconfig.ts';
 import { startKubeApiServer } from '../dev/kube/server.ts';
+import { SECRETS } from '../src/reconcile/index.ts';
+import { SECRETS_INDEX, secretsIndex, trimUnreadSecrets, type ProviderConfig } from '../src/reconcile/providers.ts';
+import { Cache } from '../src/runtime/cache.ts';
 import { Informer } from '../src/runtime/informer.ts';
 import { defaultRateLimiter } from '../src/runtime/ratelimiter.ts';
 import { WorkQueue } from '../src/runtime/workqueue.ts';
@@ -85,7 +88,44 @@ async function informerSync(): Promise<Record<string, number>> {
   }
 }
 
-const benchmarks = { workqueueThroughput, informerSync };
+/** Heap the Secrets cache holds for 500 Secrets of 16 KiB no ProviderConfig reads: as they come, and trimmed. */
+async function secretsCache(): Promise<Record<string, number>> {
+  const secrets = 500;
+  const server = await startKubeApiServer({ host: '127.0.0.1', port: 0 });
+  try {
+    const value = Buffer.alloc(16 * 1024, 'x').toString('base64');
+    for (let i = 0; i < secrets; i++) {
+      const res = await fetch(`${server.url}/api/v1/namespaces/default/secrets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${i}` }, data: { 'release.gz': value } }),
+      });
+      if (!res.ok) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+    }
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(kubeconfigYaml(server.url));
+    const providerConfigs = new Cache<ProviderConfig>();
+    providerConfigs.addIndex(SECRETS_INDEX, secretsIndex);
+    const heapPerSecret = async (transform?: (s: V1Secret) => V1Secret): Promise<number> => {
+      global.gc?.();
+      const before = process.memoryUsage().heapUsed;
+      const informer = new Informer<V1Secret>({ kubeConfig, resource: SECRETS, ...(transform ? { transform } : {}) });
+      informer.start();
+      await informer.waitForSync();
+      global.gc?.();
+      const after = process.memoryUsage().heapUsed;
+      await informer.stop();
+      return (after - before) / secrets;
+    };
+    const whole = await heapPerSecret();
+    const trimmed = await heapPerSecret(trimUnreadSecrets(providerConfigs));
+    return { secrets, heapBytesPerSecret: whole, heapBytesPerTrimmedSecret: trimmed, ratio: whole / trimmed };
+  } finally {
+    await server.close();
+  }
+}
+
+const benchmarks = { workqueueThroughput, informerSync, secretsCache };
 const results: Record<string, { runs: Record<string, number>[]; median: Record<string, number> }> = {};
 for (const [name, run] of Object.entries(benchmarks)) {
   const runs: Record<string, number>[] = [];

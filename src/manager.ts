@@ -5,7 +5,7 @@ import { ResourceClient, type ResourceType } from './runtime/client.ts';
 import { Controller, type Reconciler, type SecondaryWatch } from './runtime/controller.ts';
 import { EventRecorder, kubeEventSink } from './runtime/events.ts';
 import { serveHttp, type HttpServers } from './runtime/http.ts';
-import { Informer, type EventSource } from './runtime/informer.ts';
+import { Informer, type EventSource, type InformerOptions } from './runtime/informer.ts';
 import { LeaderElector } from './runtime/leader.ts';
 import { createLogger, type Logger } from './runtime/log.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
@@ -14,14 +14,17 @@ import type { RateLimiter } from './runtime/ratelimiter.ts';
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 /** What a controller definition can use to set itself up. */
+/** What a controller may set on a shared informer. */
+export type InformerTuning<T extends KubernetesObject> = Pick<InformerOptions<T>, 'transform' | 'startAfter'>;
+
 export interface ManagerContext {
   config: Config;
   kubeConfig: KubeConfig;
   log: Logger;
   metrics: RuntimeMetrics;
   recorder: EventRecorder;
-  /** The shared informer of a resource type over the watched namespaces (one per type). */
-  informer<T extends KubernetesObject = KubernetesObject>(resource: ResourceType): Informer<T>;
+  /** The shared informer of a resource type over the watched namespaces (one per type; options apply when it is created). */
+  informer<T extends KubernetesObject = KubernetesObject>(resource: ResourceType, options?: InformerTuning<T>): Informer<T>;
   client<T extends KubernetesObject = KubernetesObject>(resource: ResourceType): ResourceClient<T>;
 }
 
@@ -97,11 +100,11 @@ export class Manager implements ManagerContext {
     this.recorder = new EventRecorder({ sink: kubeEventSink(this.kubeConfig), instance: options.config.leaderElectionIdentity, log: this.log });
   }
 
-  informer<T extends KubernetesObject = KubernetesObject>(resource: ResourceType): Informer<T> {
+  informer<T extends KubernetesObject = KubernetesObject>(resource: ResourceType, options: InformerTuning<T> = {}): Informer<T> {
     const id = `${resource.group}/${resource.version}/${resource.plural}`;
     let informer = this.#informers.get(id);
     if (!informer) {
-      informer = new Informer({ kubeConfig: this.kubeConfig, resource, namespaces: this.config.namespaces, log: this.log });
+      informer = new Informer<T>({ kubeConfig: this.kubeConfig, resource, namespaces: this.config.namespaces, log: this.log, ...options }) as unknown as Informer;
       this.#informers.set(id, informer);
       if (this.#started) informer.start();
     }

@@ -12,7 +12,7 @@ import { adapters as allAdapters } from '../resources/index.ts';
 import { isBlocking, specReferences, type AnyAdapter, type ManagedObject } from './adapter.ts';
 import { clusterView, cloudnetResource, kubeWriter, managedIndexes, PROVIDER_CONFIG_INDEX, REFERENCES_INDEX, referenceKey } from './kube.ts';
 import { ManagedReconciler } from './managed.ts';
-import { ProviderConfigReconciler, ProviderRegistry, SECRETS_INDEX, secretsIndex, type ProviderConfig } from './providers.ts';
+import { ProviderConfigReconciler, ProviderRegistry, SECRETS_INDEX, secretsIndex, trimUnreadSecrets, type ProviderConfig } from './providers.ts';
 import type { BackoffOptions } from './timing.ts';
 
 export const SECRETS: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
@@ -42,7 +42,8 @@ interface World {
 function buildWorld(ctx: ManagerContext, adapters: AnyAdapter[], options: ControllersOptions): World {
   const providerConfigs = ctx.informer<ProviderConfig>(PROVIDER_CONFIGS);
   providerConfigs.cache.addIndex(SECRETS_INDEX, secretsIndex);
-  const secrets = ctx.informer<V1Secret>(SECRETS);
+  // Secrets are listed once the ProviderConfigs are: the transform keeps the data of those they read.
+  const secrets = ctx.informer<V1Secret>(SECRETS, { transform: trimUnreadSecrets(providerConfigs.cache), startAfter: providerConfigs.waitForSync() });
   const kinds = new Map<string, { adapter: AnyAdapter; informer: Informer<ManagedObject> }>();
   for (const adapter of adapters) {
     const informer = ctx.informer<ManagedObject>(adapter.resource);
@@ -84,6 +85,7 @@ export function createControllers(options: ControllersOptions = {}): ControllerD
         secrets: w.secrets.cache,
         writer: kubeWriter(ctx.client<ProviderConfig>(PROVIDER_CONFIGS)),
         secretWriter: kubeWriter(ctx.client<V1Secret>(SECRETS)),
+        loadSecret: (namespace, name) => w.secrets.refresh(namespace, name),
         users,
         events: ctx.recorder,
         backoff: options.backoff,

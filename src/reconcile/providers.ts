@@ -10,7 +10,7 @@ import { isCloudError } from '../cloud/errors.ts';
 import type { RetryPolicy } from '../cloud/http.ts';
 import { OpenStackClient } from '../cloud/openstack/client.ts';
 import { CloudConfigError, parseCloudEntry, parseCloudsYaml, type OpenStackCloudConfig } from '../cloud/openstack/config.ts';
-import type { Cache } from '../runtime/cache.ts';
+import { objectKey, type Cache } from '../runtime/cache.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import { getCondition, isTrue, READY, RECONCILING, setCondition, type Condition } from '../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
@@ -39,6 +39,25 @@ type Observed = { endpoints: Record<string, string>; projectID: string | undefin
 /** What a user must fix in the ProviderConfig or its Secrets; the message never holds secret values. */
 class ConfigError extends Error {}
 
+/** A Secret the ProviderConfig reads is cached without its data yet (see trimUnreadSecrets). */
+class SecretNotLoaded extends ConfigError {}
+
+const trimmed = new WeakSet<V1Secret>();
+
+/**
+ * The Secrets informer's transform: a Secret no ProviderConfig reads is cached without its data.
+ * Clusters hold many large Secrets (Helm releases, certificates) the operator has no use for; a
+ * ProviderConfig that comes to read one loads it again (Informer.refresh).
+ */
+export function trimUnreadSecrets(providerConfigs: Cache<ProviderConfig>): (secret: V1Secret) => V1Secret {
+  return (secret) => {
+    if (providerConfigs.byIndex(SECRETS_INDEX, objectKey(secret)).length > 0) return secret;
+    const { data: _data, stringData: _stringData, ...rest } = secret;
+    trimmed.add(rest);
+    return rest;
+  };
+}
+
 export function secretRefsOf(pc: ProviderConfig): SecretRef[] {
   const os = pc.spec.openstack;
   const refs = [os?.credentialsSecretRef, os?.caBundleSecretRef, os?.auth?.passwordSecretRef, os?.auth?.applicationCredentialSecretRef, os?.auth?.tokenSecretRef];
@@ -61,6 +80,7 @@ function openStackConfig(pc: ProviderConfig, secrets: Cache<V1Secret>): Built {
   const read = (ref: SecretRef, field: string): string => {
     const secret = secrets.get(namespace, ref.name);
     if (!secret) throw new ConfigError(`Secret ${namespace}/${ref.name} (${field}) does not exist`);
+    if (trimmed.has(secret)) throw new SecretNotLoaded(`Secret ${namespace}/${ref.name} (${field}) is being loaded`);
     const value = secret.data?.[ref.key];
     if (value === undefined) throw new ConfigError(`Secret ${namespace}/${ref.name} (${field}) has no key "${ref.key}"`);
     return Buffer.from(value, 'base64').toString('utf8');
@@ -153,6 +173,9 @@ export class ProviderRegistry {
     try {
       return { ready: true, provider: pc.spec.provider, client: this.client(pc).client };
     } catch (err) {
+      // Until a Secret it has just come to read is loaded, the client in use stays.
+      const current = this.#clients.get(pc.metadata.uid ?? '');
+      if (err instanceof SecretNotLoaded && current) return { ready: true, provider: pc.spec.provider, client: current.client };
       if (err instanceof ConfigError) return { ready: false, message: `${what}: ${err.message}` };
       throw err;
     }
@@ -204,6 +227,8 @@ export interface ProviderConfigReconcilerOptions {
   secrets: Cache<V1Secret>;
   writer: ObjectWriter<ProviderConfig>;
   secretWriter: Pick<ObjectWriter<V1Secret>, 'addFinalizer' | 'removeFinalizer'>;
+  /** Reads a Secret cached without its data again, now that a ProviderConfig reads it. */
+  loadSecret: (namespace: string, name: string) => Promise<void>;
   /** Objects (of every managed kind) using the ProviderConfig "namespace/name". */
   users: (key: string) => KubernetesObject[];
   events: { event(obj: KubernetesObject, type: EventType, reason: string, message: string): void };
@@ -258,10 +283,13 @@ export class ProviderConfigReconciler {
   async #check(key: string, pc: ProviderConfig, ctx: ReconcileContext, keep: (updated: ProviderConfig | undefined) => void): Promise<ReconcileResult> {
     const uid = pc.metadata.uid ?? '';
     const write = async (change: ConditionChange, observed?: Observed) => keep(await this.#write(pc, change, observed));
+    await this.#loadSecrets(pc);
     let entry;
     try {
       entry = this.#o.registry.client(pc);
     } catch (err) {
+      // Cached a moment ago without its data, and changed since: its next version comes with it.
+      if (err instanceof SecretNotLoaded) return { requeueAfter: this.#backoff.next(key) };
       if (!(err instanceof ConfigError)) throw err;
       this.#probed.delete(uid);
       await write({ phase: 'stalled', reason: 'InvalidConfiguration', message: err.message });
@@ -311,6 +339,14 @@ export class ProviderConfigReconciler {
     this.#o.registry.remove(pc.metadata.uid ?? '');
     this.#probed.delete(pc.metadata.uid ?? '');
     await this.#releaseSecrets(pc.metadata.namespace ?? '', pc);
+  }
+
+  async #loadSecrets(pc: ProviderConfig): Promise<void> {
+    const namespace = pc.metadata.namespace ?? '';
+    for (const ref of secretRefsOf(pc)) {
+      const secret = this.#o.secrets.get(namespace, ref.name);
+      if (secret && trimmed.has(secret)) await this.#o.loadSecret(namespace, ref.name);
+    }
   }
 
   /** The Secrets a live ProviderConfig reads carry the finalizer; the others in the namespace lose it. */

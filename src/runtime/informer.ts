@@ -16,7 +16,7 @@ export interface EventSource {
   waitForSync(signal?: AbortSignal): Promise<void>;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
   kubeConfig: KubeConfig;
   resource: ResourceType;
   /** Namespaces to watch, one list+watch each; empty or absent = all namespaces. */
@@ -30,6 +30,10 @@ export interface InformerOptions {
   /** Reconnect backoff after errors (client-go: 800 ms doubling to 30 s). */
   backoffFloorMs?: number;
   backoffCapMs?: number;
+  /** Applied to every object before it is cached (client-go SetTransform), e.g. to drop what is not read. */
+  transform?: (obj: T) => T;
+  /** Listing starts once this resolves (e.g. another informer's sync that the transform consults). */
+  startAfter?: Promise<unknown>;
 }
 
 /** A watch ERROR event: the metav1.Status the server sent. */
@@ -68,13 +72,13 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
   readonly #handlers: EventHandlers<T>[] = [];
   readonly #clock: Clock;
   readonly #log: Logger | undefined;
-  readonly #options: InformerOptions;
+  readonly #options: InformerOptions<T>;
   readonly #abort = new AbortController();
   readonly #synced: Promise<void>;
   #markSynced!: () => void;
   #loops: Promise<void>[] = [];
 
-  constructor(options: InformerOptions) {
+  constructor(options: InformerOptions<T>) {
     this.#options = options;
     this.resource = options.resource;
     this.#client = new ResourceClient<T>(options.kubeConfig, options.resource);
@@ -121,7 +125,25 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     });
   }
 
+  /**
+   * Reads one object from the server again and, when it is the version cached, caches it anew
+   * (through the transform, which may now keep more of it) and tells the handlers. A different
+   * version is left to the watch, which delivers it in order.
+   */
+  async refresh(namespace: string | undefined, name: string): Promise<void> {
+    const fresh = await this.#client.get(namespace, name);
+    const cached = this.cache.get(namespace, name);
+    if (!fresh || !cached || fresh.metadata?.resourceVersion !== cached.metadata?.resourceVersion) return;
+    const obj = this.#prepare(fresh);
+    this.cache.upsert(obj);
+    for (const h of this.#handlers) h.update?.(cached, obj);
+  }
+
   async #run(scope: Scope): Promise<void> {
+    if (this.#options.startAfter) {
+      const stopped = new Promise((resolve) => this.#abort.signal.addEventListener('abort', resolve, { once: true }));
+      await Promise.race([this.#options.startAfter.catch(() => undefined), stopped]);
+    }
     const floor = this.#options.backoffFloorMs ?? 800;
     const cap = this.#options.backoffCapMs ?? 30_000;
     let failures = 0;
@@ -228,9 +250,14 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     });
   }
 
-  #upsert(obj: T): void {
+  #prepare(obj: T): T {
     obj.apiVersion ??= apiVersionOf(this.resource);
     obj.kind ??= this.resource.kind;
+    return this.#options.transform ? this.#options.transform(obj) : obj;
+  }
+
+  #upsert(received: T): void {
+    const obj = this.#prepare(received);
     const previous = this.cache.upsert(obj);
     if (!previous) {
       for (const h of this.#handlers) h.add?.(obj);

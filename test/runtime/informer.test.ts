@@ -115,6 +115,55 @@ describe('Informer against the local API server', () => {
     }
   });
 
+  it('transforms what it caches; refresh re-reads one object through the transform and tells the handlers', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'trimmed' } } });
+    for (const name of ['kept', 'slim']) await core.createNamespacedConfigMap({ namespace: 'trimmed', body: cm(name, 'big', 'trimmed') });
+    const keep = new Set(['kept']);
+    let release!: () => void;
+    const informer = new Informer<V1ConfigMap>({
+      kubeConfig: cluster.kubeConfig,
+      resource: configMaps,
+      namespaces: ['trimmed'],
+      transform: (o) => (keep.has(o.metadata!.name!) ? o : { ...o, data: undefined }),
+      startAfter: new Promise<void>((resolve) => (release = resolve)),
+    });
+    const events = record(informer);
+    informer.start();
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(informer.stats.lists).toBe(0);
+      release();
+      await informer.waitForSync();
+      expect(informer.cache.get('trimmed', 'kept')?.data).toEqual({ v: 'big' });
+      expect(informer.cache.get('trimmed', 'slim')?.data).toBeUndefined();
+      // Watched changes go through the transform too.
+      await core.patchNamespacedConfigMap({ namespace: 'trimmed', name: 'slim', body: [{ op: 'replace', path: '/data/v', value: 'bigger' }] });
+      await until('the update', () => events.includes('update slim undefined->undefined'));
+      expect(informer.cache.get('trimmed', 'slim')?.data).toBeUndefined();
+
+      keep.add('slim');
+      await informer.refresh('trimmed', 'slim');
+      expect(informer.cache.get('trimmed', 'slim')?.data).toEqual({ v: 'bigger' });
+      expect(events.at(-1)).toBe('update slim undefined->bigger');
+      // A version other than the cached one is left to the watch.
+      const before = events.length;
+      const cached = informer.cache.get('trimmed', 'kept')!;
+      informer.cache.upsert({ ...cached, metadata: { ...cached.metadata, resourceVersion: '1' } });
+      await informer.refresh('trimmed', 'kept');
+      expect(informer.cache.get('trimmed', 'kept')?.metadata?.resourceVersion).toBe('1');
+      expect(events).toHaveLength(before);
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('stops promptly while it waits to start', async () => {
+    const informer = new Informer({ kubeConfig: cluster.kubeConfig, resource: configMaps, startAfter: new Promise(() => undefined) });
+    informer.start();
+    await informer.stop();
+    expect(informer.stats.lists).toBe(0);
+  });
+
   it('retries an unreachable server with exponential backoff and stops promptly', async () => {
     const unreachable = await startCluster();
     await unreachable.server.close();

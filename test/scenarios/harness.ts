@@ -19,6 +19,7 @@ import {
   type CoreV1Event,
   type KubernetesObject,
   type V1CustomResourceDefinition,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
 import { Registry } from 'prom-client';
@@ -28,7 +29,7 @@ import { OpenStackClient } from '../../src/cloud/openstack/client.ts';
 import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { parseConfig } from '../../src/config.ts';
 import { Manager } from '../../src/manager.ts';
-import { createControllers, type ControllersOptions } from '../../src/reconcile/index.ts';
+import { createControllers, SECRETS, type ControllersOptions } from '../../src/reconcile/index.ts';
 import { createLogger } from '../../src/runtime/log.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer } from '../../dev/kube/server.ts';
@@ -208,6 +209,11 @@ export class Scenario {
     });
     this.#manager = manager;
     this.#running = manager.run();
+  }
+
+  /** The running (in-process) operator's cached copy of a Secret of the namespace. */
+  cachedSecret(name: string): V1Secret | undefined {
+    return this.#manager?.informer<V1Secret>(SECRETS).cache.get(this.namespace, name);
   }
 
   /** Reconciles finished so far by a controller of the running operator (e.g. "network"). */

@@ -250,6 +250,44 @@ describe('ProviderConfig', () => {
     expect((await s.cloud.neutron.networks.get(net.status!.id as string))!.project_id).toBe(ready.status!.projectID);
   });
 
+  it('caches Secrets no ProviderConfig reads without their data, and loads one a ProviderConfig comes to read', async () => {
+    const s = await start();
+    const body = { metadata: { name: 'later' }, stringData: { 'clouds.yaml': s.backend.cloudsYaml, unrelated: 'x'.repeat(100_000) } };
+    await s.cluster.core.createNamespacedSecret({ namespace: s.namespace, body });
+    await until('the operator cached the Secret', () => s.cachedSecret('later'));
+    expect(s.cachedSecret('later')!.data).toBeUndefined();
+    expect(Object.keys(s.cachedSecret('cloud-credentials')!.data!)).toEqual(['clouds.yaml']);
+
+    await s.apply({ kind: 'ProviderConfig', metadata: { name: 'later' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'later' }, cloud: s.backend.cloudName } } });
+    await s.waitReady('ProviderConfig', 'later');
+    expect(Object.keys(s.cachedSecret('later')!.data!).sort()).toEqual(['clouds.yaml', 'unrelated']);
+    // A restarted operator lists Secrets after ProviderConfigs: the ones they read come with their data.
+    await s.stopOperator();
+    await s.startOperator();
+    await until('the restarted operator cached the Secret', () => s.cachedSecret('later'));
+    expect(s.cachedSecret('later')!.data).toBeDefined();
+    expect(s.cachedSecret('cloud-credentials')!.data).toBeDefined();
+  });
+
+  it('pointing a ProviderConfig at another Secret keeps its objects Ready throughout', async () => {
+    const s = await start();
+    await s.apply(network('steady', { resource: {} }));
+    await s.waitReady('Network', 'steady');
+    await s.cluster.core.createNamespacedSecret({ namespace: s.namespace, body: { metadata: { name: 'other' }, stringData: { 'clouds.yaml': s.backend.cloudsYaml } } });
+    await until('the operator cached the Secret, without its data', () => s.cachedSecret('other') && !s.cachedSecret('other')!.data);
+    // Every Ready status the Network shows until the switch is over.
+    const seen: string[] = [];
+    let over = false;
+    const watched = s.waitFor('Network', 'steady', (o) => (seen.push(condition(o, 'Ready')!.status), over));
+    await s.apply({ kind: 'ProviderConfig', metadata: { name: 'openstack' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'other' }, cloud: s.backend.cloudName } } });
+    await s.waitFor('ProviderConfig', 'openstack', (o) => o?.metadata?.generation === 2 && o.status?.observedGeneration === 2 && condition(o, 'Ready')?.status === 'True');
+    over = true;
+    await s.touch('Network', 'steady');
+    await watched;
+    expect(new Set(seen)).toEqual(new Set(['True']));
+    expect(s.cachedSecret('other')!.data).toBeDefined();
+  });
+
   it('a missing Secret key is InvalidConfiguration; an unsupported provider says so', async () => {
     const s = await start();
     await s.apply({ kind: 'ProviderConfig', metadata: { name: 'nokey' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials', key: 'nope' }, cloud: 'sim' } } });
