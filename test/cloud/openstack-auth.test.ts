@@ -216,9 +216,9 @@ describe('endpoints', () => {
     expect(server.seen[1]?.path).toBe('/RegionTwo-internal/v2.0/networks');
   });
 
-  it('probe authenticates and resolves the network endpoint (for ProviderConfig readiness)', async () => {
+  it('probe authenticates and resolves the network endpoint and the project (for ProviderConfig readiness)', async () => {
     const seen = await start(() => LIST);
-    expect(await makeClient(passwordCloud(seen.url)).probe()).toEqual({ networkEndpoint: `${seen.url}/RegionOne-public/v2.0` });
+    expect(await makeClient(passwordCloud(seen.url)).probe()).toEqual({ networkEndpoint: `${seen.url}/RegionOne-public/v2.0`, projectId: 'p1' });
     expect(seen.keystone).toHaveLength(1);
     expect(seen.neutron).toHaveLength(0);
   });
