@@ -13,10 +13,10 @@ import type { RateLimiter } from './runtime/ratelimiter.ts';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
-/** What a controller definition can use to set itself up. */
 /** What a controller may set on a shared informer. */
 export type InformerTuning<T extends KubernetesObject> = Pick<InformerOptions<T>, 'transform' | 'startAfter'>;
 
+/** What a controller definition can use to set itself up. */
 export interface ManagerContext {
   config: Config;
   kubeConfig: KubeConfig;

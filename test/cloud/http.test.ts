@@ -267,7 +267,6 @@ describe('HttpClient metrics and request shape', () => {
       },
     );
   });
-});
 
   it("learns each service's clock offset from Date headers, errors included, never above the true one", async () => {
     const behind = 5 * 60_000;
@@ -288,6 +287,7 @@ describe('HttpClient metrics and request shape', () => {
       },
     );
   });
+});
 
 describe('redaction', () => {
   const password = 'Sup3r-Secret-Passw0rd';
