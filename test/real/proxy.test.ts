@@ -32,7 +32,8 @@ describe.runIf(realRequested())('the cloud proxy in front of real Keystone + Neu
     await real?.close();
   }, 60_000);
 
-  async function issueToken(): Promise<string> {
+  /** A password token request for demo, through the proxy. */
+  async function requestToken(): Promise<Response> {
     const domain = { id: 'default' };
     const res = await fetch(`${proxy.authUrl}/auth/tokens`, {
       method: 'POST',
@@ -40,8 +41,10 @@ describe.runIf(realRequested())('the cloud proxy in front of real Keystone + Neu
       body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain, password: 'demo' } } }, scope: { project: { name: 'demo', domain } } } }),
     });
     expect(res.status).toBe(201);
-    return res.headers.get('x-subject-token')!;
+    return res;
   }
+
+  const issueToken = async (): Promise<string> => (await requestToken()).headers.get('x-subject-token')!;
 
   const createNetwork = (name: string): Promise<Response> =>
     fetch(`${proxy.networkUrl}/v2.0/networks`, { method: 'POST', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: JSON.stringify({ network: { name } }) });
@@ -55,13 +58,7 @@ describe.runIf(realRequested())('the cloud proxy in front of real Keystone + Neu
   }
 
   it('rewrites the token catalog and version links to itself and records the token request', async () => {
-    const domain = { id: 'default' };
-    const res = await fetch(`${proxy.authUrl}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain, password: 'demo' } } }, scope: { project: { name: 'demo', domain } } } }),
-    });
-    expect(res.status).toBe(201);
+    const res = await requestToken();
     const catalog = ((await res.json()) as { token: { catalog: Catalog } }).token.catalog;
     const urls = catalog.flatMap((s) => s.endpoints.map((e) => e.url));
     expect(urls.length).toBeGreaterThan(0);

@@ -481,6 +481,18 @@ export async function expectNotRetried(s: Scenario, kind: string, name: string, 
   expect(s.calls.count(calls)).toBe(before);
 }
 
+/**
+ * After a create whose answer was lost: `inCloud` (what the cloud holds of the kind with that name
+ * or scope) is exactly the object's resource, with the ownership tags and `userTags`, and it was
+ * adopted rather than created again.
+ */
+export async function expectAdoptedOnce(s: Scenario, ready: Obj, inCloud: { id: string; tags?: string[] }[], userTags: string[] = []): Promise<void> {
+  expect(inCloud.map((r) => r.id)).toEqual([ready.status!.id]);
+  expect([...(inCloud[0]!.tags ?? [])].sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, ...userTags].sort());
+  expect(ready.status!.pendingCreate).toBeUndefined();
+  await s.waitEvent(ready.metadata!.name!, 'Adopted');
+}
+
 export function condition(obj: Obj | undefined, type: string): { type: string; status: string; reason: string; message: string; observedGeneration?: number } | undefined {
   return (obj?.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === type);
 }

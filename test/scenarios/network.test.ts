@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkResource } from '../../src/api/network.ts';
 import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { network as networkAdapter } from '../../src/resources/network.ts';
-import { condition, expectNotRetried, manifest, realCloud, until, useScenarios } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, until, useScenarios } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -177,12 +177,8 @@ describe('Network: crash-safe create', () => {
       s.faults.add({ kind: 'lose-response', times: 1, match: { method: 'POST', pathPattern: /\/networks$/ } });
       await s.apply(network('lost', { resource: { tags: ['x'] } }));
       const ready = await s.waitReady('Network', 'lost');
-      const named = await s.cloud.neutron.networks.list({ filters: { name: 'lost' } });
-      expect(named.map((n) => n.id)).toEqual([ready.status!.id]);
-      expect(named[0]!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, 'x']);
+      await expectAdoptedOnce(s, ready, await s.cloud.neutron.networks.list({ filters: { name: 'lost' } }), ['x']);
       expect(s.calls.count({ method: 'POST', path: /\/networks$/, fault: 'lose-response' })).toBe(1);
-      expect(ready.status!.pendingCreate).toBeUndefined();
-      await s.waitEvent('lost', 'Adopted');
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { condition, expectNotRetried, manifest, realCloud, useScenarios, type Obj, type Scenario } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, useScenarios, type Obj, type Scenario } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -319,11 +319,8 @@ describe('Port: crash-safe create', () => {
       s.faults.add({ kind: 'lose-response', times: 1, match: { method: 'POST', pathPattern: /\/ports$/ } });
       await s.apply(port('lost', { resource: { networkRef: { name: 'net' }, fixedIPs: [{ ipAddress: '10.0.0.33' }], tags: ['x'] } }));
       const ready = await s.waitReady('Port', 'lost');
-      const named = await s.cloud.neutron.ports.list({ filters: { name: 'lost' } });
-      expect(named.map((p) => p.id)).toEqual([ready.status!.id]);
-      expect(named[0]!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${ready.metadata!.uid}`, 'x']);
+      await expectAdoptedOnce(s, ready, await s.cloud.neutron.ports.list({ filters: { name: 'lost' } }), ['x']);
       expect(s.calls.count({ method: 'POST', path: /\/ports$/, fault: 'lose-response' })).toBe(1);
-      await s.waitEvent('lost', 'Adopted');
     });
   }
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { condition, expectNotRetried, manifest, realCloud, useScenarios, type Scenario } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, useScenarios, type Scenario } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -309,10 +309,7 @@ describe('Router: crash-safe', () => {
       s.faults.add({ kind: 'lose-response', times: 1, match: { method: 'POST', pathPattern: /\/routers$/ } });
       await s.apply(router('lost', { resource: { tags: ['x'] } }));
       const done = await s.waitReady('Router', 'lost');
-      const named = await s.cloud.neutron.routers.list({ filters: { name: 'lost' } });
-      expect(named.map((r) => r.id)).toEqual([done.status!.id]);
-      expect(named[0]!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${done.metadata!.uid}`, 'x']);
-      await s.waitEvent('lost', 'Adopted');
+      await expectAdoptedOnce(s, done, await s.cloud.neutron.routers.list({ filters: { name: 'lost' } }), ['x']);
     });
   }
 

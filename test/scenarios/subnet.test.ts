@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { condition, expectNotRetried, manifest, realCloud, useScenarios, type Scenario } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, useScenarios, type Scenario } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -238,10 +238,7 @@ describe('Subnet: errors', () => {
       s.faults.add({ kind: 'lose-response', times: 1, match: { method: 'POST', pathPattern: /\/subnets$/ } });
       await s.apply(subnet('lost', { resource: { networkRef: { name: 'net' }, ipVersion: 4, cidr: '10.11.0.0/24' } }));
       const done = await s.waitReady('Subnet', 'lost');
-      const named = await s.cloud.neutron.subnets.list({ filters: { name: 'lost' } });
-      expect(named.map((n) => n.id)).toEqual([done.status!.id]);
-      expect(named[0]!.tags.sort()).toEqual(['cloudnet-managed', `cloudnet-uid:${done.metadata!.uid}`]);
-      await s.waitEvent('lost', 'Adopted');
+      await expectAdoptedOnce(s, done, await s.cloud.neutron.subnets.list({ filters: { name: 'lost' } }));
     });
   }
 });
