@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { MIN_RESYNC_PERIOD } from './api/envelope.ts';
 
 export interface Config {
   /** Path of a kubeconfig; undefined = in-cluster service account. */
@@ -45,7 +46,7 @@ const flags = {
   'leader-election-renew-deadline': { type: 'string', default: '10s', help: 'how long the leader retries renewing before it steps down' },
   'leader-election-retry-period': { type: 'string', default: '2s', help: 'interval between lease acquire/renew attempts' },
   concurrency: { type: 'string', default: '4', multiple: true, help: 'reconciles at once per kind: N, or Kind=N overrides (repeatable, comma-separated)' },
-  'resync-period': { type: 'string', default: '10m', help: 'default drift-check period of managed resources (Go duration; 0 disables)' },
+  'resync-period': { type: 'string', default: '10m', help: `default drift-check period of managed resources (Go duration, at least ${MIN_RESYNC_PERIOD}; 0 disables)` },
   'graceful-shutdown-timeout': { type: 'string', default: '30s', help: 'how long shutdown waits for reconciles in flight' },
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error or fatal' },
   help: { type: 'boolean', default: 'false', help: 'show this help' },
@@ -64,6 +65,9 @@ export function parseDuration(text: string): number {
   if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw new Error(`invalid duration "${text}" (use e.g. 10m, 1h30m, 500ms)`);
   return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0);
 }
+
+/** The floor spec.resyncPeriod has at admission, which --resync-period has too. */
+export const MIN_RESYNC_PERIOD_MS = parseDuration(MIN_RESYNC_PERIOD);
 
 function parseConcurrency(values: string[]): Config['concurrency'] {
   const result: Config['concurrency'] = { default: 4, perKind: {} };
@@ -119,6 +123,8 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
   // client-go's rules: a leader must give up before a standby may take over, and retry in time.
   if (leaseDurationMs <= renewDeadlineMs) throw new Error('--leader-election-lease-duration must be greater than --leader-election-renew-deadline');
   if (renewDeadlineMs <= retryPeriodMs * 1.2) throw new Error('--leader-election-renew-deadline must be greater than 1.2 x --leader-election-retry-period');
+  const resyncPeriodMs = parseDuration(read('resync-period'));
+  if (resyncPeriodMs !== 0 && resyncPeriodMs < MIN_RESYNC_PERIOD_MS) throw new Error(`--resync-period must be at least ${MIN_RESYNC_PERIOD}, or 0 to disable drift checks`);
 
   return {
     help: false,
@@ -135,7 +141,7 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
       renewDeadlineMs,
       retryPeriodMs,
       concurrency: parseConcurrency(Array.isArray(concurrency) ? concurrency.map(String) : [String(concurrency)]),
-      resyncPeriodMs: parseDuration(read('resync-period')),
+      resyncPeriodMs,
       gracefulShutdownTimeoutMs: parseDuration(read('graceful-shutdown-timeout')),
       logLevel: read('log-level'),
     },

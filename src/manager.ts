@@ -2,14 +2,13 @@ import { readFileSync } from 'node:fs';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Config } from './config.ts';
 import { ResourceClient, type ResourceType } from './runtime/client.ts';
-import { Controller, type Reconciler, type SecondaryWatch } from './runtime/controller.ts';
+import { Controller, type ControllerOptions } from './runtime/controller.ts';
 import { EventRecorder, kubeEventSink } from './runtime/events.ts';
 import { serveHttp, type HttpServers } from './runtime/http.ts';
-import { Informer, type EventSource, type InformerOptions } from './runtime/informer.ts';
+import { Informer, type InformerOptions } from './runtime/informer.ts';
 import { LeaderElector } from './runtime/leader.ts';
 import { createLogger, type Logger } from './runtime/log.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
-import type { RateLimiter } from './runtime/ratelimiter.ts';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -28,12 +27,8 @@ export interface ManagerContext {
   client<T extends KubernetesObject = KubernetesObject>(resource: ResourceType): ResourceClient<T>;
 }
 
-export interface ControllerSetup {
-  primary: EventSource;
-  watches?: SecondaryWatch[];
-  reconcile: Reconciler;
-  rateLimiter?: RateLimiter;
-}
+/** What a controller definition wires: its informers, the events that wake it, its reconcile. */
+export type ControllerSetup = Pick<ControllerOptions, 'primary' | 'primaryChanged' | 'watches' | 'reconcile' | 'rateLimiter'>;
 
 /** One controller: a kind and how to reconcile it. */
 export interface ControllerDefinition {
@@ -133,10 +128,7 @@ export class Manager implements ManagerContext {
         new Controller({
           name: definition.name,
           kind: definition.kind,
-          primary: setup.primary,
-          watches: setup.watches,
-          reconcile: setup.reconcile,
-          rateLimiter: setup.rateLimiter,
+          ...setup,
           concurrency: config.concurrency.perKind[definition.kind] ?? config.concurrency.default,
           log: this.log,
           metrics: this.metrics,

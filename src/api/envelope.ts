@@ -20,12 +20,19 @@ export const DeletionPolicy = Type.Union([Type.Literal('Delete'), Type.Literal('
 // A Go duration (time.ParseDuration), as the operator's --resync-period flag takes it.
 const GO_DURATION = '^(0|(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|ms|s|m|h))+)$';
 
+/** The shortest drift-check period: shorter ones spend cloud API calls for no gain. */
+export const MIN_RESYNC_PERIOD = '10s';
+
 export const ResyncPeriod = Type.String({
   description:
     'How often the cloud resource is checked for drift, as a Go duration (e.g. 10m, 1h30m); ' +
-    '"0" disables it. Defaults to the operator\'s --resync-period.',
+    `at least ${MIN_RESYNC_PERIOD}, or "0" to disable it. Defaults to the operator's --resync-period.`,
   pattern: GO_DURATION,
   maxLength: 64,
+  ...validations({
+    rule: `duration(self) == duration('0s') || duration(self) >= duration('${MIN_RESYNC_PERIOD}')`,
+    message: `resyncPeriod must be at least ${MIN_RESYNC_PERIOD} (drift checks more often than that only spend cloud API calls), or "0" to disable them`,
+  }),
 });
 
 export const CloudID = Type.String({ description: 'ID of the cloud resource.', minLength: 1, maxLength: 255 });

@@ -1,5 +1,6 @@
 // The only kind-specific code the generic reconciler (managed.ts) drives: one Adapter per kind.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CloudError } from '../cloud/errors.ts';
 import type { ResourceType } from '../runtime/client.ts';
 import type { Condition } from '../runtime/conditions.ts';
 
@@ -104,6 +105,28 @@ export interface Desired<R> {
   name: string;
 }
 
+/**
+ * Thrown by an adapter when the cloud refuses a request until something else in the cloud changes
+ * (a floating IP until a router joins its port's subnet to the external network). The object
+ * waits (Ready=False, Reconciling, `reason`) with `message` saying what to change, is retried on
+ * the backoff schedule, and is woken at once by a change of any object of the `wokenBy` kinds in
+ * its namespace, which may be the change it waits for.
+ */
+export class CloudPrecondition extends Error {
+  override readonly name = 'CloudPrecondition';
+  readonly reason: string;
+  readonly wokenBy: string[];
+  /** The cloud's refusal. */
+  readonly error: CloudError;
+
+  constructor(init: { reason: string; message: string; wokenBy: string[]; error: CloudError }) {
+    super(init.message);
+    this.reason = init.reason;
+    this.wokenBy = init.wokenBy;
+    this.error = init.error;
+  }
+}
+
 export type Readiness = { ready: true } | { ready: false; reason: 'WaitingForCloud'; message: string };
 
 /**
@@ -146,7 +169,8 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
   create(cloud: C, desired: Desired<R>, tags: string[]): Promise<O>;
   /** Only the changed mutable fields (tags excluded: the reconciler keeps them), or undefined. */
   diff(desired: Desired<R>, observed: O): Record<string, unknown> | undefined;
-  update(cloud: C, observed: O, patch: Record<string, unknown>): Promise<O>;
+  /** Sends `patch` (from diff); `desired` is what it was computed from. */
+  update(cloud: C, observed: O, patch: Record<string, unknown>, desired: Desired<R>): Promise<O>;
   delete(cloud: C, id: string): Promise<void>;
   /** Replaces the resource's tags; returns the resource as it now is. */
   setTags(cloud: C, observed: O, tags: string[]): Promise<O>;

@@ -7,10 +7,22 @@ import type { ControllerDefinition, ManagerContext } from '../manager.ts';
 import { objectKey, type Cache } from '../runtime/cache.ts';
 import type { ResourceType } from '../runtime/client.ts';
 import type { SecondaryWatch } from '../runtime/controller.ts';
+import { FINALIZER } from '../runtime/finalizers.ts';
 import type { Informer } from '../runtime/informer.ts';
+import { changedBeyondOwnWrites, viewChanged } from '../runtime/predicates.ts';
 import { adapters as allAdapters } from '../resources/index.ts';
 import { isBlocking, specReferences, type AnyAdapter, type ManagedObject } from './adapter.ts';
-import { clusterView, cloudnetResource, kubeWriter, managedIndexes, PROVIDER_CONFIG_INDEX, REFERENCES_INDEX, referenceKey } from './kube.ts';
+import {
+  clusterView,
+  cloudnetResource,
+  dependentsView,
+  kubeWriter,
+  managedIndexes,
+  PROVIDER_CONFIG_INDEX,
+  providerConfigView,
+  REFERENCES_INDEX,
+  referenceKey,
+} from './kube.ts';
 import { ManagedReconciler } from './managed.ts';
 import { ProviderConfigReconciler, ProviderRegistry, SECRETS_INDEX, secretsIndex, trimUnreadSecrets, type ProviderConfig } from './providers.ts';
 import type { BackoffOptions } from './timing.ts';
@@ -64,6 +76,9 @@ function buildWorld(ctx: ManagerContext, adapters: AnyAdapter[], options: Contro
 
 const keysOf = (objects: KubernetesObject[]): string[] => objects.map(objectKey);
 
+/** Updates that only echo the operator's own writes (status, its finalizer) wake nothing. */
+const notOwnWrite = changedBeyondOwnWrites(FINALIZER);
+
 /**
  * The controller definitions for Manager: `new Manager({ config, controllers: createControllers() })`.
  * Informers and indexes are created once, on the first setup, through the manager's shared informers.
@@ -92,6 +107,7 @@ export function createControllers(options: ControllersOptions = {}): ControllerD
       });
       const secretWatch: SecondaryWatch = {
         informer: w.secrets,
+        changed: notOwnWrite,
         map: (secret) => {
           const namespace = secret.metadata?.namespace ?? '';
           const readers = w.providerConfigs.cache.byIndex(SECRETS_INDEX, `${namespace}/${secret.metadata?.name ?? ''}`);
@@ -109,7 +125,7 @@ export function createControllers(options: ControllersOptions = {}): ControllerD
           return pc?.metadata.deletionTimestamp ? [objectKey(pc)] : [];
         },
       }));
-      return { primary: w.providerConfigs, watches: [secretWatch, ...userWatches], reconcile: reconciler.reconcile };
+      return { primary: w.providerConfigs, primaryChanged: notOwnWrite, watches: [secretWatch, ...userWatches], reconcile: reconciler.reconcile };
     },
   };
 
@@ -132,28 +148,31 @@ export function createControllers(options: ControllersOptions = {}): ControllerD
           quotaRetryMs: options.quotaRetryMs,
         });
         const usersOf = (pc: KubernetesObject) => own.cache.byIndex(PROVIDER_CONFIG_INDEX, objectKey(pc));
-        const providerWatch: SecondaryWatch = { informer: w.providerConfigs, map: (pc) => keysOf(usersOf(pc)) };
+        const providerWatch: SecondaryWatch = { informer: w.providerConfigs, changed: viewChanged(providerConfigView), map: (pc) => keysOf(usersOf(pc)) };
         // Also makes the controller wait for the Secrets cache: clients are built from it.
         const secretWatch: SecondaryWatch = {
           informer: w.secrets,
+          changed: notOwnWrite,
           map: (secret) => keysOf(w.providerConfigs.cache.byIndex(SECRETS_INDEX, objectKey(secret)).flatMap(usersOf)),
         };
-        // Any managed object's change wakes this kind's objects that reference it (waiting for it),
-        // and this kind's objects it blocks that are being deleted (waiting for it to go).
+        // A change of what any managed object shows others wakes this kind's objects that reference
+        // it (waiting for it), this kind's objects it blocks that are being deleted (waiting for it
+        // to go), and those waiting for a CloudPrecondition that its kind may satisfy.
         const referenceWatches: SecondaryWatch[] = [...w.kinds.values()].map(({ adapter: other, informer }) => ({
           informer,
+          changed: viewChanged(dependentsView),
           map: (obj) => {
             const managed = obj as ManagedObject;
             const namespace = managed.metadata?.namespace ?? '';
-            const waiting = own.cache.byIndex(REFERENCES_INDEX, referenceKey(other.kind, namespace, managed.metadata?.name ?? ''));
+            const waiting = keysOf(own.cache.byIndex(REFERENCES_INDEX, referenceKey(other.kind, namespace, managed.metadata?.name ?? '')));
             const deleting = specReferences(other, managed)
               .filter((ref) => ref.kind === adapter.kind && isBlocking(ref))
               .map((ref) => own.cache.get(namespace, ref.name))
               .filter((target): target is ManagedObject => target?.metadata.deletionTimestamp !== undefined);
-            return [...new Set(keysOf([...waiting, ...deleting]))];
+            return [...new Set([...waiting, ...keysOf(deleting), ...reconciler.waitingOn(other.kind, namespace)])];
           },
         }));
-        return { primary: own, watches: [providerWatch, secretWatch, ...referenceWatches], reconcile: reconciler.reconcile };
+        return { primary: own, primaryChanged: notOwnWrite, watches: [providerWatch, secretWatch, ...referenceWatches], reconcile: reconciler.reconcile };
       },
     }),
   );

@@ -3,6 +3,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/kind.ts';
 import type { Cache } from '../runtime/cache.ts';
 import type { ResourceClient, ResourceType } from '../runtime/client.ts';
+import { getCondition, isTrue, READY, type Condition } from '../runtime/conditions.ts';
 import { addFinalizer, FINALIZER, removeFinalizer } from '../runtime/finalizers.ts';
 import { patchStatus } from '../runtime/status.ts';
 import { importReferences, isBlocking, isSelfReference, specReferences, type AnyAdapter, type ManagedObject, type Ref } from './adapter.ts';
@@ -38,6 +39,23 @@ export function managedIndexes(adapter: AnyAdapter): Record<string, (obj: Manage
     [BLOCKING_REFERENCES_INDEX]: (obj) => keys(obj, specReferences(adapter, obj).filter((ref) => isBlocking(ref) && !isSelfReference(adapter, obj, ref))),
     [PROVIDER_CONFIG_INDEX]: (obj) => (obj.spec?.providerConfigRef ? [`${obj.metadata.namespace ?? ''}/${obj.spec.providerConfigRef.name}`] : []),
   };
+}
+
+/**
+ * What other objects read of a managed object: whether it exists, is going away, is Ready and has
+ * an id (references), its spec (what it references), and its cloud state (which a CloudPrecondition
+ * may wait for). Status writes that change none of it (a condition message, lastSyncTime) wake nobody.
+ */
+export function dependentsView(obj: KubernetesObject): unknown {
+  const { metadata, status } = obj as ManagedObject;
+  return { generation: metadata?.generation, deletionTimestamp: metadata?.deletionTimestamp, id: status?.id, ready: isTrue(status?.conditions, READY), resource: status?.resource };
+}
+
+/** What the objects using a ProviderConfig read of it (ProviderRegistry.lookup): its spec, deletion and Ready condition. */
+export function providerConfigView(pc: KubernetesObject): unknown {
+  const { metadata, status } = pc as KubernetesObject & { status?: { conditions?: Condition[] } };
+  const readyCondition = getCondition(status?.conditions, READY);
+  return { generation: metadata?.generation, deletionTimestamp: metadata?.deletionTimestamp, ready: readyCondition?.status, message: readyCondition?.message };
 }
 
 /** Looks across the caches of every managed kind (each indexed with managedIndexes). */

@@ -2,11 +2,13 @@
 import { isCloudError, type CloudError } from '../cloud/errors.ts';
 import { getCondition, isTrue, READY, STALLED } from '../runtime/conditions.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
+import { splitKey } from '../runtime/cache.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
 import type { EventType } from '../runtime/events.ts';
 import { FINALIZER, hasFinalizer } from '../runtime/finalizers.ts';
 import {
   cloudNameOf,
+  CloudPrecondition,
   enforcedNameOf,
   importReferences,
   isBlocking,
@@ -22,7 +24,7 @@ import {
   type Ref,
   type ResolvedRefs,
 } from './adapter.ts';
-import { reconciling, ready, stalled, statusPatch, type ConditionChange, type StatusChange } from './status.ts';
+import { reconciling, ready, stalled, statusPatch, type ConditionChange, type Phase, type StatusChange } from './status.ts';
 import { OwnWrites } from './kube.ts';
 import { Backoff, kubeTime, resyncDueAt, resyncPeriodMs, type BackoffOptions } from './timing.ts';
 
@@ -129,6 +131,10 @@ export class ManagedReconciler<R, F, S, O, C> {
   /** key -> the generation that stalled and when a retry is allowed anyway (the resync). */
   readonly #stalled = new Map<string, { generation: number | undefined; retryAt: number }>();
   readonly #ownWrites = new OwnWrites<ManagedObject<R, F, S>>();
+  /** Keys whose last create the cloud refused with an answer: it created nothing, so the next needs no lookup. */
+  readonly #refused = new Set<string>();
+  /** key -> the kinds whose changes may satisfy the CloudPrecondition the object waits for. */
+  readonly #waitingOn = new Map<string, string[]>();
 
   constructor(options: ManagedReconcilerOptions<R, F, S, O, C>) {
     this.#o = options;
@@ -139,10 +145,9 @@ export class ManagedReconciler<R, F, S, O, C> {
 
   reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult> => {
     const cached = this.#o.objects.getByKey(key);
+    this.#waitingOn.delete(key);
     if (!cached) {
-      this.#backoff.reset(key);
-      this.#stalled.delete(key);
-      this.#ownWrites.forget(key);
+      this.#forget(key);
       return;
     }
     const obj = this.#ownWrites.fresh(key, cached);
@@ -151,6 +156,7 @@ export class ManagedReconciler<R, F, S, O, C> {
       return obj.metadata.deletionTimestamp ? await this.#finalize(pass) : await this.#reconcileLive(pass);
     } catch (err) {
       if (err instanceof Outcome) return await this.#finish(pass, err);
+      if (err instanceof CloudPrecondition) return await this.#finish(pass, this.#precondition(pass, err));
       if (!isCloudError(err)) throw err;
       return await this.#finish(pass, this.#classify(pass, err));
     } finally {
@@ -175,6 +181,10 @@ export class ManagedReconciler<R, F, S, O, C> {
     const current = isManaged(pass.obj) ? await this.#update(pass, client, refs.resolved, observed) : observed;
     return this.#complete(pass, current, refs);
   }
+
+  /** Keys of the objects of `namespace` waiting for a CloudPrecondition that an object of `kind` may satisfy. */
+  waitingOn = (kind: string, namespace: string): string[] =>
+    [...this.#waitingOn].filter(([key, kinds]) => kinds.includes(kind) && splitKey(key).namespace === namespace).map(([key]) => key);
 
   /** The ProviderConfig's client, or an Outcome naming what is wrong with it. */
   #cloud(obj: ManagedObject<R, F, S>): C {
@@ -280,14 +290,12 @@ export class ManagedReconciler<R, F, S, O, C> {
     if (id) {
       const found = await adapter.get(cloud, id);
       if (found) return found;
-      if (!managed) {
-        throw new Outcome(reconciling('NotFound', `${adapter.kind} ${id} no longer exists in the cloud; waiting for it to reappear`), this.#backoff.next(pass.key));
-      }
+      if (!managed) throw this.#retry(pass, 'reconciling', 'NotFound', `${adapter.kind} ${id} no longer exists in the cloud; waiting for it to reappear`);
       this.#event(obj, 'Warning', 'Recreating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`);
       await this.#write(pass, { id: null, condition: reconciling('Creating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`) });
     }
     const recreating = id !== undefined && managed;
-    if (managed) {
+    if (managed && !this.#refused.has(pass.key)) {
       const owned = await adapter.listOwned(cloud, ownerTag(obj.metadata.uid ?? ''));
       if (owned.length > 0) {
         const keep = await this.#keepOne(pass, cloud, owned);
@@ -370,30 +378,39 @@ export class ManagedReconciler<R, F, S, O, C> {
       }
       found = matches[0];
     }
-    if (!found) {
-      throw new Outcome(reconciling('ImportNotFound', `no ${adapter.kind} matches import ${how} yet; checking again with backoff`), this.#backoff.next(pass.key));
-    }
+    if (!found) throw this.#retry(pass, 'reconciling', 'ImportNotFound', `no ${adapter.kind} matches import ${how} yet`);
     this.#event(pass.obj, 'Normal', 'Adopted', `imported ${adapter.kind} ${adapter.id(found)} (${how}, ${spec.managementPolicy})`);
     await this.#write(pass, { id: adapter.id(found) });
     return found;
   }
 
-  /** Create with the ownership tags; the intent is recorded first and the id written right after. */
+  /**
+   * Create with the ownership tags; the intent is recorded first and the id written right after.
+   * Retries keep the intent of the first attempt (and the condition of the last failure): it is
+   * cleared once, when the create succeeds or the object stalls.
+   */
   async #create(pass: Pass<R, F, S>, cloud: C, refs: ResolvedRefs): Promise<O> {
     const adapter = this.#adapter;
     const resource = pass.obj.spec.resource as R;
     const name = cloudNameOf(adapter, pass.obj);
-    await this.#write(pass, {
-      pendingCreate: { name, startedAt: kubeTime(this.#clock.now()) },
-      condition: reconciling('Creating', `creating ${adapter.kind} "${name}"`),
-    });
+    if (pass.obj.status?.pendingCreate?.name !== name) {
+      await this.#write(pass, {
+        pendingCreate: { name, startedAt: kubeTime(this.#clock.now()) },
+        condition: reconciling('Creating', `creating ${adapter.kind} "${name}"`),
+      });
+    }
+    this.#refused.delete(pass.key);
     let created: O;
     try {
       created = await adapter.create(cloud, { resource, refs, name }, this.#desiredTags(pass.obj));
     } catch (err) {
-      if (isCloudError(err) && err.createdId) await this.#write(pass, { id: err.createdId, pendingCreate: null });
+      const refusal = err instanceof CloudPrecondition ? err.error : isCloudError(err) ? err : undefined;
+      if (refusal?.createdId) await this.#write(pass, { id: refusal.createdId, pendingCreate: null });
       // A refusal with an answer created nothing; an error without one may have (the intent stays).
-      else if (isCloudError(err) && err.status !== undefined && err.status < 500) await this.#write(pass, { pendingCreate: null });
+      else if (refusal?.status !== undefined && refusal.status < 500) {
+        this.#refused.add(pass.key);
+        if (refusal.kind === 'terminal' || refusal.kind === 'conflict') await this.#write(pass, { pendingCreate: null });
+      }
       throw err;
     }
     await this.#write(pass, { id: adapter.id(created), pendingCreate: null });
@@ -417,7 +434,7 @@ export class ManagedReconciler<R, F, S, O, C> {
       const retag = !sameSet(adapter.tags(current), tags);
       if (!patch && !retag) return current;
       try {
-        if (patch) current = await adapter.update(cloud, current, patch);
+        if (patch) current = await adapter.update(cloud, current, patch, desired);
         if (retag) current = await adapter.setTags(cloud, current, tags);
         const changed = [...Object.keys(patch ?? {}), ...(retag ? ['tags'] : [])];
         this.#event(pass.obj, 'Normal', 'Updated', `updated ${adapter.kind} ${adapter.id(current)}: ${changed.join(', ')}`);
@@ -437,9 +454,10 @@ export class ManagedReconciler<R, F, S, O, C> {
     const readiness = adapter.readiness(observed);
     this.#synced.set(pass.obj.metadata.uid ?? '', refs.fingerprint);
     this.#stalled.delete(pass.key);
+    this.#refused.delete(pass.key);
     const change: StatusChange<S> = { id, resource: adapter.summarize(observed), synced: true, pendingCreate: null };
     if (!readiness.ready) {
-      return this.#finish(pass, new Outcome(reconciling(readiness.reason, readiness.message), this.#backoff.next(pass.key)), change);
+      return this.#finish(pass, new Outcome(reconciling(readiness.reason, readiness.message), this.#backoff.next(pass.key, { generation: pass.generation })), change);
     }
     this.#backoff.reset(pass.key);
     if (refs.pending.length > 0) {
@@ -478,16 +496,22 @@ export class ManagedReconciler<R, F, S, O, C> {
         const remaining = [];
         for (const target of targets) if (await adapter.get(cloud, adapter.id(target))) remaining.push(adapter.id(target));
         if (remaining.length > 0) {
-          throw new Outcome(reconciling('Deleting', `waiting for the cloud to delete ${adapter.kind} ${remaining.join(', ')}`), this.#backoff.next(pass.key));
+          throw new Outcome(reconciling('Deleting', `waiting for the cloud to delete ${adapter.kind} ${remaining.join(', ')}`), this.#backoff.next(pass.key, { generation: pass.generation }));
         }
         for (const target of targets) this.#event(obj, 'Normal', 'Deleted', `deleted ${adapter.kind} ${adapter.id(target)}`);
       }
     }
     await this.#o.writer.removeFinalizer(pass.obj);
-    this.#ownWrites.forget(pass.key);
     this.#synced.delete(obj.metadata.uid ?? '');
-    this.#backoff.reset(pass.key);
-    this.#stalled.delete(pass.key);
+    this.#forget(pass.key);
+  }
+
+  /** Drops what is remembered of an object that is gone. */
+  #forget(key: string): void {
+    this.#ownWrites.forget(key);
+    this.#backoff.reset(key);
+    this.#stalled.delete(key);
+    this.#refused.delete(key);
   }
 
   /** What this object owns in the cloud: its recorded id, else whatever a lost status write left behind. */
@@ -525,15 +549,13 @@ export class ManagedReconciler<R, F, S, O, C> {
       case 'notFound':
       case 'staleRevision':
         pass.log.info({ err: message }, 'transient cloud error, retrying with backoff');
-        return new Outcome(reconciling('TransientError', `${message} (retrying with backoff)`), this.#backoff.next(pass.key, err.retryAfterMs));
+        return this.#retry(pass, 'reconciling', 'TransientError', message, err.retryAfterMs);
       case 'unauthorized':
         this.#event(pass.obj, 'Warning', 'AuthenticationFailed', message);
-        return new Outcome(reconciling('AuthenticationFailed', `${message}; check the ProviderConfig's credentials`), this.#backoff.next(pass.key, err.retryAfterMs));
-      case 'quota': {
-        const wait = this.#backoff.next(pass.key, Math.max(err.retryAfterMs ?? 0, this.#o.quotaRetryMs ?? 60_000));
+        return this.#retry(pass, 'reconciling', 'AuthenticationFailed', `${message}; check the ProviderConfig's credentials`, err.retryAfterMs);
+      case 'quota':
         this.#event(pass.obj, 'Warning', 'QuotaExceeded', message);
-        return new Outcome(stalled('QuotaExceeded', `${message}; raise the quota or free resources (retrying slowly)`), wait);
-      }
+        return this.#retry(pass, 'stalled', 'QuotaExceeded', `${message}; raise the quota or free resources`, Math.max(err.retryAfterMs ?? 0, this.#o.quotaRetryMs ?? 60_000));
       case 'terminal':
       case 'conflict': {
         const reason = err.kind === 'conflict' ? 'Conflict' : 'InvalidConfiguration';
@@ -541,6 +563,19 @@ export class ManagedReconciler<R, F, S, O, C> {
         return new Outcome(stalled(reason, `${message}; change the spec to retry`));
       }
     }
+  }
+
+  /** The cloud refuses until something else changes: wait for it, woken by the kinds that may make it. */
+  #precondition(pass: Pass<R, F, S>, err: CloudPrecondition): Outcome {
+    pass.log.info({ err: err.error.describe() }, 'waiting for a change in the cloud');
+    this.#waitingOn.set(pass.key, err.wokenBy);
+    return this.#retry(pass, 'reconciling', err.reason, err.message, err.error.retryAfterMs);
+  }
+
+  /** Another attempt after the object's backoff (never sooner than `atLeastMs`); the message says when. */
+  #retry(pass: Pass<R, F, S>, phase: Phase, reason: string, message: string, atLeastMs?: number): Outcome {
+    const wait = this.#backoff.next(pass.key, { atLeastMs, generation: pass.generation });
+    return new Outcome({ phase, reason, message: `${message}; next attempt at ${kubeTime(this.#clock.now() + wait)}` }, wait);
   }
 
   async #finish(pass: Pass<R, F, S>, outcome: Outcome, change: StatusChange<S> = {}): Promise<ReconcileResult> {

@@ -289,7 +289,7 @@ export class ProviderConfigReconciler {
       entry = this.#o.registry.client(pc);
     } catch (err) {
       // Cached a moment ago without its data, and changed since: its next version comes with it.
-      if (err instanceof SecretNotLoaded) return { requeueAfter: this.#backoff.next(key) };
+      if (err instanceof SecretNotLoaded) return { requeueAfter: this.#backoff.next(key, { generation: pc.metadata.generation }) };
       if (!(err instanceof ConfigError)) throw err;
       this.#probed.delete(uid);
       await write({ phase: 'stalled', reason: 'InvalidConfiguration', message: err.message });
@@ -320,7 +320,7 @@ export class ProviderConfigReconciler {
       } else {
         await write({ phase: 'reconciling', reason: 'TransientError', message: `${message} (retrying with backoff)` });
       }
-      return { requeueAfter: this.#backoff.next(key, err.retryAfterMs) };
+      return { requeueAfter: this.#backoff.next(key, { atLeastMs: err.retryAfterMs, generation: pc.metadata.generation }) };
     }
   }
 

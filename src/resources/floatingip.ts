@@ -5,10 +5,10 @@ import {
   type FloatingIPObserved,
   type FloatingIPResource,
 } from '../api/floatingip.ts';
-import { CloudError, isCloudError } from '../cloud/errors.ts';
+import { isCloudError } from '../cloud/errors.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronFloatingIp } from '../cloud/openstack/types.ts';
-import type { Adapter, Ref, ResolvedRefs } from '../reconcile/adapter.ts';
+import { CloudPrecondition, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
 import { cloudnetResource } from '../reconcile/kube.ts';
 import { changedFields, defined, neutronResource } from './neutron.ts';
 
@@ -18,19 +18,36 @@ function association(r: FloatingIPResource, refs: ResolvedRefs): { port_id: stri
   return { port_id: refs.id('Port', r.portRef.name), ...(r.fixedIPAddress === undefined ? {} : { fixed_ip_address: r.fixedIPAddress }) };
 }
 
+/** Neutron: "External network <id> is not reachable from subnet <id>.  Therefore, cannot associate Port <id> ..." */
+const UNREACHABLE_SUBNET = /not reachable from subnet ([0-9a-fA-F-]+)/;
+
+/** The subnet as a user knows it: its name and range (best effort: the id alone if it cannot be read). */
+async function describeSubnet(cloud: OpenStackClient, id: string): Promise<string> {
+  const subnet = await cloud.neutron.subnets.get(id).catch(() => undefined);
+  if (!subnet) return id;
+  return subnet.name ? `"${subnet.name}" (${subnet.cidr}, ${id})` : `${subnet.cidr} (${id})`;
+}
+
 /**
  * Neutron answers 404 ExternalGatewayForFloatingIPNotFound until a Router with a gateway on the
- * floating network has an interface on the port's subnet; it clears up once the Router is
- * reconciled (the error is transient), so the condition says what it waits for.
+ * floating network has an interface on the port's subnet: the floating IP waits for that, retried
+ * on the backoff schedule and woken at once when a Router object changes (it may be the fix).
  */
-async function explainingUnreachable<T>(call: () => Promise<T>): Promise<T> {
+async function waitingForRouter<T>(cloud: OpenStackClient, resource: FloatingIPResource, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (!isCloudError(err) || err.code !== 'ExternalGatewayForFloatingIPNotFound') throw err;
-    throw new CloudError({
-      ...err,
-      message: `${err.message} Waiting for a Router with an external gateway on the floating network and an interface on the port's subnet`,
+    const subnetId = UNREACHABLE_SUBNET.exec(err.message)?.[1];
+    const subnet = subnetId ? `subnet ${await describeSubnet(cloud, subnetId)}` : 'subnet';
+    const network = `Network ${resource.floatingNetworkRef.name}`;
+    throw new CloudPrecondition({
+      reason: 'WaitingForRouter',
+      message:
+        `no Router connects the ${subnet} of Port ${resource.portRef?.name ?? ''} to the external ${network}: ` +
+        `give a Router an externalGateway on ${network} and an interface on that subnet (${err.describe()})`,
+      wokenBy: ['Router'],
+      error: err,
     });
   }
 }
@@ -75,7 +92,7 @@ export const floatingIP: Adapter<FloatingIPResource, FloatingIPImportFilter, Flo
     }),
   create: (cloud, { resource, refs }, tags) => {
     const { port_id, fixed_ip_address } = association(resource, refs);
-    return explainingUnreachable(() =>
+    return waitingForRouter(cloud, resource, () =>
       cloud.neutron.floatingIps.create({
         floating_network_id: refs.id('Network', resource.floatingNetworkRef.name),
         ...defined({ floating_ip_address: resource.address, description: resource.description, fixed_ip_address }),
@@ -90,7 +107,7 @@ export const floatingIP: Adapter<FloatingIPResource, FloatingIPImportFilter, Flo
     const patch = { ...(changedFields(wanted, observed) ? wanted : {}), ...changedFields({ description: resource.description }, observed) };
     return Object.keys(patch).length > 0 ? patch : undefined;
   },
-  update: (cloud, observed, patch) => explainingUnreachable(() => floatingIps.update(cloud, observed, patch)),
+  update: (cloud, observed, patch, { resource }) => waitingForRouter(cloud, resource, () => floatingIps.update(cloud, observed, patch)),
   summarize: (o) => ({
     floatingIPAddress: o.floating_ip_address,
     fixedIPAddress: o.fixed_ip_address ?? undefined,

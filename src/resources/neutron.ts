@@ -15,8 +15,10 @@ type Collection<T extends NeutronStandardAttrs> = Pick<NeutronCollection<T, Reco
  */
 export type NeutronMembers<T extends NeutronStandardAttrs> = Pick<
   Adapter<{ tags?: string[] }, unknown, unknown, T, OpenStackClient>,
-  'get' | 'listOwned' | 'update' | 'delete' | 'userTags' | 'id' | 'tags' | 'createdAt' | 'clockOffsetMs'
+  'get' | 'listOwned' | 'delete' | 'userTags' | 'id' | 'tags' | 'createdAt' | 'clockOffsetMs'
 > & {
+  /** Needs nothing of the desired state: an adapter's own update may call it. */
+  update(cloud: OpenStackClient, observed: T, patch: Record<string, unknown>): Promise<T>;
   setTags<O extends T>(cloud: OpenStackClient, observed: O, tags: string[]): Promise<O>;
 };
 

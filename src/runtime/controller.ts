@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { EventSource } from './informer.ts';
 import type { Logger } from './log.ts';
 import type { RuntimeMetrics } from './metrics.ts';
+import type { UpdatePredicate } from './predicates.ts';
 import type { RateLimiter } from './ratelimiter.ts';
 import { WorkQueue } from './workqueue.ts';
 
@@ -29,6 +30,8 @@ export interface SecondaryWatch {
   informer: EventSource;
   /** Keys ("namespace/name") of the primary objects to reconcile when `obj` changes. */
   map: (obj: KubernetesObject) => string[];
+  /** Which updates are mapped (adds and deletes always are); default every one. */
+  changed?: UpdatePredicate;
 }
 
 export interface ControllerOptions {
@@ -36,6 +39,8 @@ export interface ControllerOptions {
   name: string;
   kind: string;
   primary: EventSource;
+  /** Which updates of a primary object wake it (adds and deletes always do); default every one. */
+  primaryChanged?: UpdatePredicate;
   watches?: SecondaryWatch[];
   reconcile: Reconciler;
   concurrency: number;
@@ -48,7 +53,9 @@ export interface ControllerOptions {
 /**
  * Wires informers to a work queue and a reconcile function with controller-runtime's contract:
  * a throw retries with backoff, { requeueAfter } forgets the backoff and comes back after the
- * delay, success forgets the backoff.
+ * delay, success forgets the backoff. Unlike controller-runtime, the latest reconcile alone
+ * decides when its key comes back (WorkQueue.addAfter replaces a pending delay; success cancels
+ * it), so a backoff that grew is not cut short by a shorter one still pending.
  */
 export class Controller {
   readonly name: string;
@@ -77,15 +84,24 @@ export class Controller {
     for (const result of RESULTS) options.metrics?.reconcileTotal.inc({ controller, result }, 0);
 
     const enqueue = (obj: KubernetesObject) => this.queue.add(objectKey(obj));
-    options.primary.addHandlers({ add: enqueue, update: (_previous, obj) => enqueue(obj), delete: enqueue });
+    const primaryChanged = options.primaryChanged ?? (() => true);
+    options.primary.addHandlers({
+      add: enqueue,
+      update: (previous, obj) => {
+        if (primaryChanged(previous, obj)) enqueue(obj);
+      },
+      delete: enqueue,
+    });
     for (const watch of options.watches ?? []) {
       const enqueueMapped = (obj: KubernetesObject) => {
         for (const key of watch.map(obj)) this.queue.add(key);
       };
+      const changed = watch.changed ?? (() => true);
       watch.informer.addHandlers({
         add: enqueueMapped,
         // Both sides: a reference moved away from a primary wakes the old one too.
         update: (previous, obj) => {
+          if (!changed(previous, obj)) return;
           enqueueMapped(previous);
           enqueueMapped(obj);
         },
@@ -128,6 +144,7 @@ export class Controller {
         result = 'requeue';
       } else {
         this.queue.forget(key);
+        this.queue.cancelDelayed(key);
         result = 'success';
       }
     } catch (err) {

@@ -34,8 +34,8 @@ export class WorkQueue {
   readonly #processing = new Map<string, number>();
   /** Key -> time it entered #queue. */
   readonly #queuedAt = new Map<string, number>();
-  /** Delayed adds: key -> earliest time it is due and its timer. */
-  readonly #waiting = new Map<string, { readyAt: number; timer: unknown }>();
+  /** Delayed adds: key -> its timer. */
+  readonly #waiting = new Map<string, unknown>();
   #process: ProcessFn | undefined;
   #shuttingDown = false;
 
@@ -61,28 +61,33 @@ export class WorkQueue {
     this.#enqueue(key);
   }
 
-  /** Adds the key once `ms` have passed; of several pending delays for a key the earliest wins. */
+  /**
+   * Adds the key once `ms` have passed, replacing a delayed add still pending for it: the latest
+   * decision about a key wins, so a backoff that grew is not cut short by an earlier, shorter one.
+   */
   addAfter(key: string, ms: number): void {
     if (this.#shuttingDown) return;
+    this.cancelDelayed(key);
     if (ms <= 0) return this.add(key);
-    const readyAt = this.#clock.now() + ms;
-    const pending = this.#waiting.get(key);
-    if (pending) {
-      if (pending.readyAt <= readyAt) return;
-      this.#clock.clearTimeout(pending.timer);
-    }
     const timer = this.#clock.setTimeout(() => {
       this.#waiting.delete(key);
       this.add(key);
     }, ms);
-    this.#waiting.set(key, { readyAt, timer });
+    this.#waiting.set(key, timer);
   }
 
-  /** Adds the key after its rate limiter's delay (a retry). */
+  /** Adds the key after its rate limiter's delay (a retry), replacing a pending delayed add. */
   addRateLimited(key: string): void {
     if (this.#shuttingDown) return;
     this.#metrics?.retried();
     this.addAfter(key, this.#rateLimiter.when(key));
+  }
+
+  /** Drops the key's pending delayed add, if any. */
+  cancelDelayed(key: string): void {
+    if (!this.#waiting.has(key)) return;
+    this.#clock.clearTimeout(this.#waiting.get(key));
+    this.#waiting.delete(key);
   }
 
   /** The key succeeded: its backoff starts from the floor again. */
@@ -110,7 +115,7 @@ export class WorkQueue {
    */
   async shutdown(options: { drain: boolean }): Promise<void> {
     this.#shuttingDown = true;
-    for (const { timer } of this.#waiting.values()) this.#clock.clearTimeout(timer);
+    for (const timer of this.#waiting.values()) this.#clock.clearTimeout(timer);
     this.#waiting.clear();
     this.#workers.clear();
     this.#queue.length = 0;

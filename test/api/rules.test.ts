@@ -141,11 +141,20 @@ describe('managed envelope', () => {
   it('policies are enums and resyncPeriod a Go duration', () => {
     expectRejected(admit(variant(net, (x) => (x.spec.managementPolicy = 'Unmanaged'))), 'spec.managementPolicy', 'Unsupported value');
     expectRejected(admit(variant(net, (x) => (x.spec.deletionPolicy = 'Retain'))), 'spec.deletionPolicy', 'Unsupported value');
-    for (const ok of ['0', '10m', '1h30m', '1.5h', '300ms']) {
+    for (const ok of ['0', '10m', '1h30m', '1.5h']) {
       expect(admit(variant(net, (x) => (x.spec.resyncPeriod = ok))), ok).toEqual([]);
     }
     for (const bad of ['10 minutes', '5', '-1m', '1d', '']) {
       expectRejected(admit(variant(net, (x) => (x.spec.resyncPeriod = bad))), 'spec.resyncPeriod', 'should match');
+    }
+  });
+
+  it('resyncPeriod is at least 10s, or 0 (off)', () => {
+    for (const ok of ['0', '0s', '10s', '10000ms', '0.5m']) {
+      expect(admit(variant(net, (x) => (x.spec.resyncPeriod = ok))), ok).toEqual([]);
+    }
+    for (const tooShort of ['1ns', '1ms', '300ms', '9s', '9.999s', '1µs']) {
+      expectRejected(admit(variant(net, (x) => (x.spec.resyncPeriod = tooShort))), 'spec.resyncPeriod', 'resyncPeriod must be at least 10s');
     }
   });
 });

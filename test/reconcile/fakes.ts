@@ -6,9 +6,12 @@ import { FINALIZER } from '../../src/runtime/finalizers.ts';
 import { Cache } from '../../src/runtime/cache.ts';
 import type { Clock } from '../../src/runtime/clock.ts';
 import type { ReconcileContext } from '../../src/runtime/controller.ts';
-import type { Adapter, ManagedObject, Ref, ResolvedRefs } from '../../src/reconcile/adapter.ts';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { CloudPrecondition, type Adapter, type ManagedObject, type Ref, type ResolvedRefs } from '../../src/reconcile/adapter.ts';
+import type { EventHandlers, EventSource } from '../../src/runtime/informer.ts';
 import { clusterView, managedIndexes } from '../../src/reconcile/kube.ts';
 import { ManagedReconciler, type ObjectWriter, type ProviderLookup } from '../../src/reconcile/managed.ts';
+import type { BackoffOptions } from '../../src/reconcile/timing.ts';
 
 /** What a Widget asks for. */
 export interface WidgetResource {
@@ -44,11 +47,23 @@ export type Widget = ManagedObject<WidgetResource, WidgetFilter, WidgetSummary>;
 
 export type Op = 'get' | 'list' | 'create' | 'update' | 'delete' | 'tags';
 
-/** A cloud of widgets with call accounting and one-shot faults per operation. */
+export interface FaultOptions {
+  message?: string;
+  retryAfterMs?: number;
+  /** A create still happens; its answer is lost. */
+  lose?: boolean;
+  status?: number;
+  /** How many calls fail (default 1). */
+  times?: number;
+  /** The adapter reports it as a CloudPrecondition that a change of this kind may satisfy. */
+  waitFor?: string;
+}
+
+/** A cloud of widgets with call accounting and faults per operation. */
 export class FakeCloud {
   readonly widgets = new Map<string, CloudWidget>();
   readonly calls: { op: Op; detail?: unknown }[] = [];
-  readonly #faults: { op: Op; error: () => Error; lose?: boolean }[] = [];
+  readonly #faults: { op: Op; error: () => Error; lose?: boolean; remaining: number }[] = [];
   /** false: tags given at creation are dropped (like Neutron Zed, which refuses them in POST). */
   tagsOnCreate = true;
   /** How far the cloud's clock (created_at) is ahead of the operator's. */
@@ -66,15 +81,22 @@ export class FakeCloud {
     return op ? this.calls.filter((c) => c.op === op).length : this.calls.length;
   }
 
-  /** The next `op` fails with a CloudError of `kind`; with lose, a create still happens (its answer is lost). */
-  fail(op: Op, kind: CloudErrorKind, options: { message?: string; retryAfterMs?: number; lose?: boolean; status?: number } = {}): void {
+  /** The next `op` (or `times` of them) fails with a CloudError of `kind`. */
+  fail(op: Op, kind: CloudErrorKind, options: FaultOptions = {}): void {
     const status = options.status ?? (kind === 'transient' ? undefined : kind === 'quota' ? 409 : 400);
-    this.#faults.push({
-      op,
-      lose: options.lose,
-      error: () =>
-        new CloudError({ provider: 'fake', service: 'widgets', operation: op, status, code: kind === 'transient' ? 'ConnectionError' : 'BadRequest', message: options.message ?? `injected ${kind}`, kind, retryAfterMs: options.retryAfterMs }),
-    });
+    const code = status === undefined ? 'ConnectionError' : `HTTP${status}`;
+    const cloudError = () =>
+      new CloudError({ provider: 'fake', service: 'widgets', operation: op, status, code, message: options.message ?? `injected ${kind}`, kind, retryAfterMs: options.retryAfterMs });
+    const error = (): Error => {
+      const err = cloudError();
+      const wokenBy = options.waitFor;
+      return wokenBy ? new CloudPrecondition({ reason: `WaitingFor${wokenBy}`, message: `needs a ${wokenBy} (${err.describe()})`, wokenBy: [wokenBy], error: err }) : err;
+    };
+    this.#faults.push({ op, lose: options.lose, error, remaining: options.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.#faults.length = 0;
   }
 
   add(widget: Partial<CloudWidget> & { name: string }): CloudWidget {
@@ -86,11 +108,11 @@ export class FakeCloud {
   /** Records the call; throws an injected fault (after `apply` when the answer is to be lost). */
   call<T>(op: Op, detail: unknown, apply: () => T): T {
     this.calls.push({ op, detail });
-    const index = this.#faults.findIndex((f) => f.op === op);
-    if (index < 0) return apply();
-    const [fault] = this.#faults.splice(index, 1);
-    if (fault!.lose) apply();
-    throw fault!.error();
+    const fault = this.#faults.find((f) => f.op === op);
+    if (!fault) return apply();
+    if (--fault.remaining <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
+    if (fault.lose) apply();
+    throw fault.error();
   }
 }
 
@@ -167,9 +189,13 @@ function applyMergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** The API server and informer in one: writes land in the cache at once, with a new resourceVersion. */
-export class FakeKube {
+/**
+ * The API server and informer in one: writes land in the cache at once, with a new
+ * resourceVersion, and reach the handlers as the informer's events would.
+ */
+export class FakeKube implements EventSource {
   readonly cache = new Cache<ManagedObject>();
+  readonly #handlers: EventHandlers<KubernetesObject>[] = [];
   /** Every version stored, oldest first, to replay a lagging informer. */
   readonly history: ManagedObject[] = [];
   readonly events: { reason: string; type: string; message: string; name: string }[] = [];
@@ -181,6 +207,13 @@ export class FakeKube {
     for (const [name, fn] of Object.entries(managedIndexes(widgetAdapter))) this.cache.addIndex(name, fn);
   }
 
+  addHandlers(handlers: EventHandlers<KubernetesObject>): void {
+    this.#handlers.push(handlers);
+    for (const obj of this.cache.list()) handlers.add?.(obj);
+  }
+
+  async waitForSync(): Promise<void> {}
+
   create(name: string, spec: Partial<Widget['spec']>): Widget {
     const obj: Widget = {
       apiVersion: 'test.cloudnet.io/v1',
@@ -189,6 +222,7 @@ export class FakeKube {
       spec: { providerConfigRef: { name: 'cloud' }, managementPolicy: 'Managed', deletionPolicy: 'Delete', ...spec },
     };
     this.cache.upsert(obj);
+    for (const h of this.#handlers) h.add?.(obj);
     return obj;
   }
 
@@ -209,6 +243,7 @@ export class FakeKube {
     const obj = structuredClone(this.get(name));
     if (!obj.metadata.finalizers?.length) {
       this.cache.remove(`ns/${name}`);
+      for (const h of this.#handlers) h.delete?.(obj);
       return;
     }
     obj.metadata.deletionTimestamp = new Date();
@@ -220,9 +255,14 @@ export class FakeKube {
     this.history.push(stored);
     if (stored.metadata.deletionTimestamp && !stored.metadata.finalizers?.length) {
       this.cache.remove(`ns/${obj.metadata.name}`);
+      for (const h of this.#handlers) h.delete?.(stored);
       return stored;
     }
-    this.cache.upsert(stored);
+    const previous = this.cache.upsert(stored);
+    for (const h of this.#handlers) {
+      if (previous) h.update?.(previous, stored);
+      else h.add?.(stored);
+    }
     return stored;
   }
 
@@ -256,33 +296,49 @@ export class ManualClock implements Clock {
   }
 }
 
+export type WidgetReconciler = ManagedReconciler<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud>;
+
 export interface Harness {
   kube: FakeKube;
   cloud: FakeCloud;
   clock: ManualClock;
   provider: { lookup: ProviderLookup };
-  reconciler: ManagedReconciler<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud>;
-  reconcile(name: string): ReturnType<ManagedReconciler<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud>['reconcile']>;
+  reconciler: WidgetReconciler;
+  reconcile(name: string): ReturnType<WidgetReconciler['reconcile']>;
 }
 
 const silent = pino({ level: 'silent' });
 
-export function harness(options: { resyncPeriodMs?: number } = {}): Harness {
-  const clock = new ManualClock();
-  const kube = new FakeKube();
-  const cloud = new FakeCloud(clock.now);
-  const provider: { lookup: ProviderLookup } = { lookup: { ready: true, provider: 'fake', client: cloud } };
-  const reconciler = new ManagedReconciler({
+export interface ReconcilerParts {
+  kube: FakeKube;
+  provider: { lookup: ProviderLookup };
+  clock: Clock;
+  resyncPeriodMs?: number;
+  backoff?: BackoffOptions;
+}
+
+/** The generic reconciler over the fake adapter, cloud and Kubernetes. */
+export function widgetReconciler(parts: ReconcilerParts): WidgetReconciler {
+  const { kube, provider } = parts;
+  return new ManagedReconciler({
     adapter: widgetAdapter,
     objects: kube.cache as Cache<Widget>,
     writer: kube.writer as ObjectWriter<Widget>,
     cluster: clusterView(new Map([['Widget', kube.cache]])),
     providers: () => provider.lookup,
     events: { event: (obj, type, reason, message) => kube.events.push({ reason, type, message, name: obj.metadata.name }) },
-    resyncPeriodMs: options.resyncPeriodMs ?? 600_000,
-    backoff: { floorMs: 1000, capMs: 60_000 },
-    clock,
+    resyncPeriodMs: parts.resyncPeriodMs ?? 600_000,
+    backoff: parts.backoff ?? { floorMs: 1000, capMs: 60_000 },
+    clock: parts.clock,
   });
+}
+
+export function harness(options: { resyncPeriodMs?: number } = {}): Harness {
+  const clock = new ManualClock();
+  const kube = new FakeKube();
+  const cloud = new FakeCloud(clock.now);
+  const provider: { lookup: ProviderLookup } = { lookup: { ready: true, provider: 'fake', client: cloud } };
+  const reconciler = widgetReconciler({ kube, provider, clock, resyncPeriodMs: options.resyncPeriodMs });
   const ctx = (name: string): ReconcileContext => ({ key: `ns/${name}`, namespace: 'ns', name, reconcileID: 'test', log: silent });
   return { kube, cloud, clock, provider, reconciler, reconcile: (name) => reconciler.reconcile(`ns/${name}`, ctx(name)) };
 }

@@ -10,6 +10,12 @@ describe('resync timing', () => {
     expect(resyncPeriodMs({}, 600_000)).toBe(600_000);
   });
 
+  it('counts a spec value under the admission floor (stored before the rule) as the floor', () => {
+    expect(resyncPeriodMs({ resyncPeriod: '1ms' }, 5)).toBe(10_000);
+    expect(resyncPeriodMs({ resyncPeriod: '1ns' }, 5)).toBe(10_000);
+    expect(resyncPeriodMs({ resyncPeriod: '10s' }, 5)).toBe(10_000);
+  });
+
   it('jitters ±10%, stably for one object and sync, differently across objects', () => {
     const at = '2026-01-01T00:00:00Z';
     const dues = Array.from({ length: 50 }, (_, i) => resyncDueAt(`uid-${i}`, at, 600_000) - Date.parse(at));
@@ -30,11 +36,18 @@ describe('Backoff', () => {
   it('doubles per failure within [d/2, d], caps, honours a floor from Retry-After, and resets', () => {
     const backoff = new Backoff({ floorMs: 100, capMs: 1000 }, () => 1);
     expect([1, 2, 3, 4, 5].map(() => backoff.next('k'))).toEqual([100, 200, 400, 800, 1000]);
-    expect(backoff.next('k', 5000)).toBe(5000);
+    expect(backoff.next('k', { atLeastMs: 5000 })).toBe(5000);
     backoff.reset('k');
     expect(backoff.next('k')).toBe(100);
     const low = new Backoff({ floorMs: 100, capMs: 1000 }, () => 0);
     expect([1, 2, 3].map(() => low.next('k'))).toEqual([100, 100, 200]);
+  });
+
+  it('grows by its factor and starts again when the generation changes', () => {
+    const backoff = new Backoff({ floorMs: 100, factor: 3, capMs: 10_000 }, () => 1);
+    expect([1, 2, 3].map(() => backoff.next('k', { generation: 1 }))).toEqual([100, 300, 900]);
+    expect(backoff.next('k', { generation: 2 })).toBe(100);
+    expect(backoff.next('k', { generation: 2 })).toBe(300);
   });
 });
 

@@ -41,6 +41,8 @@ describe('config', () => {
     expect(config(['--no-leader-elect']).leaderElect).toBe(false);
     expect(config(['--resync-period', '1h30m', '--leader-election-retry-period', '500ms']).resyncPeriodMs).toBe(5_400_000);
     expect(config(['--resync-period', '0']).resyncPeriodMs).toBe(0);
+    expect(config(['--resync-period', '10s']).resyncPeriodMs).toBe(10_000);
+    for (const tooShort of ['1ms', '9s']) expect(() => config(['--resync-period', tooShort])).toThrow('--resync-period must be at least 10s, or 0 to disable drift checks');
     expect(parseDuration('1.5s')).toBe(1500);
     expect(() => parseDuration('10 minutes')).toThrow(/invalid duration/);
     expect(() => parseDuration('10')).toThrow(/invalid duration/);

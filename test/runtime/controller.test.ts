@@ -133,6 +133,63 @@ describe('Controller', () => {
     await controller.stop();
   });
 
+  it('updates wake only when their predicate says so; adds and deletes always do', async () => {
+    const primary = fakeInformer();
+    const secondary = fakeInformer();
+    const keys: string[] = [];
+    const sized = (o: unknown) => (o as { size?: number }).size;
+    const controller = new Controller({
+      name: 'subnet',
+      kind: 'Subnet',
+      primary: primary.informer,
+      primaryChanged: (previous, o) => sized(previous) !== sized(o),
+      watches: [{ informer: secondary.informer, map: () => ['team-a/s1'], changed: (previous, o) => sized(previous) !== sized(o) }],
+      concurrency: 1,
+      log: createLogger({ level: 'silent' }),
+      reconcile: async (key) => void keys.push(key),
+    });
+    await controller.start();
+    primary.add(obj('s2', { size: 1 }));
+    await vi.advanceTimersByTimeAsync(0);
+    primary.update(obj('s2', { size: 1 }), obj('s2', { size: 1, status: 'echo' }));
+    secondary.update(obj('net', { size: 1 }), obj('net', { size: 1, status: 'echo' }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(keys).toEqual(['team-a/s2']);
+    primary.update(obj('s2', { size: 1 }), obj('s2', { size: 2 }));
+    secondary.update(obj('net', { size: 1 }), obj('net', { size: 2 }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(keys).toEqual(['team-a/s2', 'team-a/s2', 'team-a/s1']);
+    await controller.stop();
+  });
+
+  it('the latest reconcile decides when its key comes back: a longer delay replaces a shorter one pending', async () => {
+    const primary = fakeInformer();
+    const runs: number[] = [];
+    const delays = [1000, 60_000];
+    const controller = new Controller({
+      name: 'subnet',
+      kind: 'Subnet',
+      primary: primary.informer,
+      concurrency: 1,
+      log: createLogger({ level: 'silent' }),
+      reconcile: async () => {
+        runs.push(Date.now());
+        return { requeueAfter: delays.shift() ?? 60_000 };
+      },
+    });
+    await controller.start();
+    const t0 = Date.now();
+    primary.add(obj('s1'));
+    await vi.advanceTimersByTimeAsync(0);
+    // An event before the 1 s requeue: that reconcile asks for 60 s, and the pending 1 s is dropped.
+    primary.add(obj('s1'));
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(runs.map((t) => t - t0)).toEqual([0, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs.map((t) => t - t0)).toEqual([0, 0, 60_000]);
+    await controller.stop();
+  });
+
   it('stop drains a reconcile in flight and takes no new work', async () => {
     const primary = fakeInformer();
     let finish!: () => void;

@@ -124,18 +124,21 @@ describe('WorkQueue', () => {
     expect(runs).toEqual(['a', 'a']);
   });
 
-  it('addAfter adds the key when due, the earliest of several delays wins', async () => {
+  it('addAfter adds the key when due; the latest delay replaces a pending one, cancelDelayed drops it', async () => {
     const queue = new WorkQueue({ name: 'q', concurrency: 1 });
     const runs: number[] = [];
     queue.start(async () => void runs.push(Date.now()));
     const start = Date.now();
-    queue.addAfter('a', 5000);
     queue.addAfter('a', 2000);
     queue.addAfter('a', 8000);
-    await vi.advanceTimersByTimeAsync(1999);
+    await vi.advanceTimersByTimeAsync(7999);
     expect(runs).toEqual([]);
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(runs).toEqual([start + 2000]);
+    expect(runs).toEqual([start + 8000]);
+    queue.addAfter('a', 1000);
+    queue.cancelDelayed('a');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(runs).toEqual([start + 8000]);
   });
 
   it('forget resets the backoff to the floor', async () => {
@@ -144,16 +147,16 @@ describe('WorkQueue', () => {
     queue.start(async () => void runs.push(Date.now()));
     const start = Date.now();
     queue.addRateLimited('a');
-    queue.addRateLimited('a'); // 2 s, but the pending 1 s delay wins
+    queue.addRateLimited('a'); // 2 s, replacing the pending 1 s
     expect(queue.numRequeues('a')).toBe(2);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(2000);
     queue.addRateLimited('a'); // third failure: 4 s
     await vi.advanceTimersByTimeAsync(4000);
     queue.forget('a');
     expect(queue.numRequeues('a')).toBe(0);
     queue.addRateLimited('a');
     await vi.advanceTimersByTimeAsync(1000);
-    expect(runs.map((t) => t - start)).toEqual([1000, 5000, 6000]);
+    expect(runs.map((t) => t - start)).toEqual([2000, 6000, 7000]);
   });
 
   it('a throwing process function is retried with backoff', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, useScenarios, type Obj, type Scenario } from './harness.ts';
+import { maxAttempts } from '../support/backoff.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, manifest, observeFor, realCloud, useScenarios, type Obj, type Scenario } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -112,9 +113,9 @@ describe('FloatingIP', () => {
   });
 
   it('corrects drift on resync and allocates a new address when deleted out of band', async () => {
-    const s = await start();
+    const s = await start(FAST_RESYNC);
     await importPublic(s);
-    await s.apply(fip('drift', { resyncPeriod: '1s', ...onPublic({ description: 'desired' }) }));
+    await s.apply(fip('drift', { ...onPublic({ description: 'desired' }) }));
     const ready = await s.waitReady('FloatingIP', 'drift');
     const id = ready.status!.id as string;
     const drifted = await s.cloud.neutron.floatingIps.update(id, { description: 'changed by hand' });
@@ -248,8 +249,9 @@ describe('FloatingIP: association', () => {
     expect(condition(waiting, 'Ready')?.message).toContain(`Port ${s.namespace}/lonely (portRef) does not exist`);
 
     const { router, subnet, ports } = await portsOutOfBand(s, publicId, { routed: false, ports: ['lonely'] });
-    const unreachable = await s.waitCondition('FloatingIP', 'early', 'Ready', 'False', 'TransientError');
-    expect(condition(unreachable, 'Ready')?.message).toMatch(/ExternalGatewayForFloatingIPNotFound.*is not reachable.*Router with an external gateway/);
+    const unreachable = await s.waitCondition('FloatingIP', 'early', 'Ready', 'False', 'WaitingForRouter');
+    expect(condition(unreachable, 'Ready')?.message).toContain(`no Router connects the subnet 10.20.0.0/24 (${subnet.id}) of Port lonely to the external Network public`);
+    expect(condition(unreachable, 'Ready')?.message).toMatch(/ExternalGatewayForFloatingIPNotFound: External network .* is not reachable/);
     expect(condition(unreachable, 'Stalled')).toBeUndefined();
     // The failed association allocated nothing.
     expect(await added()).toEqual([]);
@@ -258,6 +260,58 @@ describe('FloatingIP: association', () => {
     const ready = await s.waitReady('FloatingIP', 'early');
     expect(ready.status!.resource).toMatchObject({ portID: ports['lonely']!.id, routerID: router.id });
     expect(await added()).toEqual([ready.status!.id]);
+  });
+
+  it('without a Router to the external network: retried on the backoff schedule, woken at once when a Router object gains the interface', async () => {
+    // The default schedule at a fifth of its scale: 12 s of it are the default's first minute.
+    const schedule = { floorMs: 200, factor: 2, capMs: 60_000 };
+    const window = 12_000;
+    const s = await start({ controllers: { backoff: schedule } });
+    await importPublic(s);
+    await s.apply(manifest('Network', 'net', { resource: {} }));
+    await s.apply(manifest('Subnet', 'app', { resource: { networkRef: { name: 'net' }, ipVersion: 4, cidr: '10.31.0.0/24' } }));
+    await s.apply(manifest('Port', 'vm', { resource: { networkRef: { name: 'net' }, fixedIPs: [{ subnetRef: { name: 'app' } }] } }));
+    const edge = (resource: Record<string, unknown> = {}) => manifest('Router', 'edge', { resource: { externalGateway: { networkRef: { name: 'public' } }, ...resource } });
+    await s.apply(edge());
+    const subnetId = (await s.waitReady('Subnet', 'app')).status!.id as string;
+    await s.waitReady('Port', 'vm');
+    await s.waitReady('Router', 'edge');
+
+    const calls = s.calls.records.length;
+    await s.apply(fip('web', onPublic({ portRef: { name: 'vm' } })));
+    const waiting = await s.waitCondition('FloatingIP', 'web', 'Ready', 'False', 'WaitingForRouter');
+    const message = condition(waiting, 'Ready')!.message;
+    expect(message).toContain(`no Router connects the subnet "app" (10.31.0.0/24, ${subnetId}) of Port vm to the external Network public`);
+    expect(message).toContain('give a Router an externalGateway on Network public and an interface on that subnet');
+    expect(message).toMatch(/404 ExternalGatewayForFloatingIPNotFound: External network .* is not reachable from subnet/);
+    expect(message).toMatch(/; next attempt at \S+Z$/);
+    expect(condition(waiting, 'Stalled')).toBeUndefined();
+
+    // Every call the floating IP made in the window from its first attempt: its creates, the read of
+    // the subnet that names it in the message, and one lookup of an earlier create before the first.
+    const mine = () => s.calls.records.slice(calls).filter((c) => /floatingips/.test(c.path) || c.path.endsWith(`/subnets/${subnetId}`));
+    const first = mine().find((c) => c.method === 'POST')!;
+    await observeFor(window);
+    const made = mine().filter((c) => c.at < first.at + window);
+    const attempts = made.filter((c) => c.method === 'POST').length;
+    expect(attempts).toBeGreaterThanOrEqual(4);
+    expect(attempts).toBeLessThanOrEqual(maxAttempts(window, schedule));
+    expect(made.length).toBeLessThanOrEqual(2 * attempts + 1);
+
+    // The delays have grown: with the next attempt seconds away, a Router gaining an interface on the
+    // subnet wakes the floating IP at once, well before it.
+    const nextAttempt = (o: Obj | undefined) => Date.parse(/next attempt at (\S+Z)$/.exec(condition(o, 'Ready')?.message ?? '')?.[1] ?? '');
+    let due = nextAttempt(await s.get('FloatingIP', 'web'));
+    if (due - Date.now() < 3000) {
+      const previous = due;
+      due = nextAttempt(await s.waitFor('FloatingIP', 'web', (o) => nextAttempt(o) > previous));
+    }
+    expect(due - Date.now()).toBeGreaterThan(2000);
+    await s.apply(edge({ interfaces: [{ subnetRef: { name: 'app' } }] }));
+    const ready = await s.waitReady('FloatingIP', 'web');
+    expect(Date.now()).toBeLessThan(due);
+    expect(ready.status!.resource).toMatchObject({ portID: expect.any(String), routerID: (await s.get('Router', 'edge'))!.status!.id });
+    expect(ready.status!.pendingCreate).toBeUndefined();
   });
 
   it('the Port is not released while a FloatingIP is associated with it', async () => {

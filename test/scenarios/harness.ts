@@ -124,6 +124,12 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
   return { cloudsYaml, cloudName: 'sim', authUrl: sim.authUrl, networkUrl: sim.networkUrl, faults: sim.faults, calls: sim.calls, sim, close: () => sim.close() };
 }
 
+/**
+ * Drift checks every second, for the tests of drift correction: an operator default (in-process
+ * only), since admission and --resync-period refuse periods under 10 s.
+ */
+export const FAST_RESYNC: ScenarioOptions = { controllers: { resyncPeriodMs: 1000 } };
+
 /** Short backoffs and HTTP retries so faults converge in test time. */
 export const FAST: ControllersOptions = {
   backoff: { floorMs: 100, capMs: 2000 },
@@ -132,8 +138,6 @@ export const FAST: ControllersOptions = {
 };
 
 export interface ScenarioOptions {
-  /** Operator default --resync-period (Go duration). */
-  resyncPeriod?: string;
   /**
    * in-process (default): Manager + createControllers in the test, with FAST backoffs.
    * process: the real entry point (src/main.ts) as a child process, which killOperator() SIGKILLs.
@@ -172,15 +176,20 @@ export class Scenario {
       namespace: scenario.namespace,
       body: { metadata: { name: 'cloud-credentials' }, stringData: { 'clouds.yaml': scenario.backend.cloudsYaml } },
     });
-    await scenario.apply({
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'ProviderConfig',
-      metadata: { name: 'openstack' },
-      spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials' }, cloud: scenario.backend.cloudName } },
-    });
+    await scenario.applyProviderConfig();
     await scenario.startOperator();
     await scenario.waitReady('ProviderConfig', 'openstack');
     return scenario;
+  }
+
+  /** The ProviderConfig "openstack" for the backend's credentials, with `extra` in its spec. */
+  async applyProviderConfig(extra: Record<string, unknown> = {}): Promise<Obj> {
+    return this.apply({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'ProviderConfig',
+      metadata: { name: 'openstack' },
+      spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials' }, cloud: this.backend.cloudName }, ...extra },
+    });
   }
 
   get sim(): OpenStackSim | undefined {
@@ -196,7 +205,7 @@ export class Scenario {
   }
 
   async startOperator(): Promise<void> {
-    const args = ['--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=0', `--namespaces=${this.namespace}`, `--resync-period=${this.#options.resyncPeriod ?? '10m'}`];
+    const args = ['--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=0', `--namespaces=${this.namespace}`, '--resync-period=10m'];
     if (this.#options.operator === 'process') return this.#startProcess(args);
     const parsed = parseConfig(args, {});
     if (parsed.help) throw new Error('unexpected --help');
@@ -500,6 +509,14 @@ export function condition(obj: Obj | undefined, type: string): { type: string; s
 /** A manifest of a managed kind. */
 export function manifest(kind: string, name: string, spec: Record<string, unknown>): Obj {
   return { apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name }, spec: { providerConfigRef: { name: 'openstack' }, ...spec } };
+}
+
+/**
+ * Lets the operator run for `ms` of wall-clock time, for counting what it does in that window: its
+ * own timers are what is observed, so no event could end the wait sooner.
+ */
+export function observeFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export { until };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkResource } from '../../src/api/network.ts';
 import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { network as networkAdapter } from '../../src/resources/network.ts';
-import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, until, useScenarios } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, manifest, realCloud, until, useScenarios } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -54,8 +54,8 @@ describe('Network', () => {
   });
 
   it('corrects drift on resync and recreates a network deleted out of band', async () => {
-    const s = await start();
-    await s.apply(network('drift', { resyncPeriod: '1s', resource: { description: 'desired' } }));
+    const s = await start(FAST_RESYNC);
+    await s.apply(network('drift', { resource: { description: 'desired' } }));
     const ready = await s.waitReady('Network', 'drift');
     const id = ready.status!.id as string;
     const drifted = await s.cloud.neutron.networks.update(id, { description: 'changed by hand' });
@@ -157,11 +157,14 @@ describe('Network: steady state', () => {
     s.calls.reset();
     await s.touchReconciled('Network', 'one', 'two', 'one', 'two');
     expect(s.calls.summary()).toEqual({});
-    // A ProviderConfig change wakes every object using it (and the ProviderConfig itself): no probe, no sync.
-    const providerReconciles = await s.reconciles('providerconfig');
-    await s.afterReconciles('network', 2, () => s.touch('ProviderConfig', 'openstack'));
-    await until('the ProviderConfig reconciled', async () => (await s.reconciles('providerconfig')) > providerReconciles);
+    // A metadata change of the ProviderConfig wakes it alone: no probe, no sync.
+    await s.afterReconciles('providerconfig', 1, () => s.touch('ProviderConfig', 'openstack'));
     expect(s.calls.summary()).toEqual({});
+    // A spec change wakes every object using it too: the ProviderConfig probes its new settings
+    // (Keystone only), the objects see the same cloud and make no call.
+    await s.afterReconciles('network', 2, () => s.applyProviderConfig({ rateLimit: { qps: 20, burst: 40 } }));
+    expect(s.calls.summary({ service: 'network' })).toEqual({});
+    s.calls.reset();
 
     // The restarted operator reconciles every object (and the ProviderConfig) from its fresh caches.
     await s.restartOperator('Network', 2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, useScenarios, type Obj, type Scenario } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, manifest, realCloud, useScenarios, type Obj, type Scenario } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -116,7 +116,7 @@ describe('Port', () => {
   });
 
   it('corrects drift on resync and recreates a port deleted out of band', async () => {
-    const s = await start();
+    const s = await start(FAST_RESYNC);
     const { subnetIDs } = await topology(s, 'net', ['10.0.0.0/24']);
     await s.apply(manifest('SecurityGroup', 'web', { resource: {} }));
     const web = (await s.waitReady('SecurityGroup', 'web')).status!.id as string;
@@ -128,7 +128,7 @@ describe('Port', () => {
       // Neutron fills in the port's MAC: still equal on every resync.
       allowedAddressPairs: [{ ipAddress: '10.0.0.200' }],
     };
-    await s.apply(port('drift', { resyncPeriod: '1s', resource }));
+    await s.apply(port('drift', { resource }));
     const ready = await s.waitReady('Port', 'drift');
     const id = ready.status!.id as string;
     const drifted = await s.cloud.neutron.ports.update(id, { description: 'changed by hand', security_groups: [], fixed_ips: [{ subnet_id: subnetIDs[0]!, ip_address: '10.0.0.11' }] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NeutronSecurityGroup } from '../../src/cloud/openstack/types.ts';
-import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, useScenarios, type Obj } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, manifest, realCloud, useScenarios, type Obj } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -43,7 +43,7 @@ describe('SecurityGroup', () => {
   });
 
   it('creates a full group with its rules as a set: equal rules kept, the others deleted, nothing redone on resync', async () => {
-    const s = await start();
+    const s = await start(FAST_RESYNC);
     const resource = {
       name: 'web-sg',
       description: 'web tier',
@@ -60,7 +60,7 @@ describe('SecurityGroup', () => {
       ],
     };
     const creates = () => s.calls.count({ ...RULE_CALLS, method: 'POST' });
-    await s.apply(group('full', { resyncPeriod: '1s', resource }));
+    await s.apply(group('full', { resource }));
     const ready = await s.waitReady('SecurityGroup', 'full');
     const id = ready.status!.id as string;
     const seen = await s.cloud.neutron.securityGroups.get(id);
@@ -119,9 +119,9 @@ describe('SecurityGroup', () => {
   });
 
   it('corrects drift on resync (rules and fields) and recreates a group deleted out of band', async () => {
-    const s = await start();
+    const s = await start(FAST_RESYNC);
     const resource = { description: 'desired', rules: [{ direction: 'ingress', protocol: 'tcp', portRangeMin: 22, portRangeMax: 22 }] };
-    await s.apply(group('drift', { resyncPeriod: '1s', resource }));
+    await s.apply(group('drift', { resource }));
     const ready = await s.waitReady('SecurityGroup', 'drift');
     const id = ready.status!.id as string;
     const sg = (await s.cloud.neutron.securityGroups.get(id))!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { condition, expectAdoptedOnce, expectNotRetried, manifest, realCloud, useScenarios, type Scenario } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, manifest, realCloud, useScenarios, type Scenario } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -97,9 +97,9 @@ describe('Subnet', () => {
   });
 
   it('corrects drift on resync and recreates a subnet deleted out of band', async () => {
-    const s = await start();
+    const s = await start(FAST_RESYNC);
     await withNetwork(s);
-    await s.apply(subnet('drift', { resyncPeriod: '1s', resource: { networkRef: { name: 'net' }, ipVersion: 4, cidr: '10.2.0.0/24', description: 'desired', dnsNameservers: ['10.2.0.53'] } }));
+    await s.apply(subnet('drift', { resource: { networkRef: { name: 'net' }, ipVersion: 4, cidr: '10.2.0.0/24', description: 'desired', dnsNameservers: ['10.2.0.53'] } }));
     const done = await s.waitReady('Subnet', 'drift');
     const id = done.status!.id as string;
     const drifted = await s.cloud.neutron.subnets.update(id, { description: 'by hand', dns_nameservers: [] });
@@ -251,9 +251,12 @@ describe('Subnet: steady state', () => {
     await s.waitReady('Subnet', 'one');
     s.calls.reset();
     await s.touchReconciled('Subnet', 'one', 'one', 'one');
-    // A change of the referenced Network wakes the Subnet; its resolved id is unchanged: no call.
-    await s.afterReconciles('subnet', 1, () => s.touch('Network', 'net'));
-    expect(s.calls.summary()).toEqual({});
+    // A metadata change of the referenced Network wakes nothing; a spec change wakes the Subnet, whose
+    // resolved id is unchanged: no call of its own.
+    await s.touch('Network', 'net');
+    await s.afterReconciles('subnet', 1, () => s.apply(network('net', { resource: { description: 'changed' } })));
+    expect(s.calls.summary({ operation: /^subnets\./ })).toEqual({});
+    s.calls.reset();
     await s.restartOperator('Subnet', 1);
     expect(s.calls.summary()).toEqual({});
   });
