@@ -162,7 +162,10 @@ describe('Network: steady state', () => {
     expect(s.calls.summary()).toEqual({});
     // A spec change wakes every object using it too: the ProviderConfig probes its new settings
     // (Keystone only), the objects see the same cloud and make no call.
-    await s.afterReconciles('network', 2, () => s.applyProviderConfig({ rateLimit: { qps: 20, burst: 40 } }));
+    await s.afterReconciles('network', 2, async () => {
+      const { generation } = (await s.applyProviderConfig({ rateLimit: { qps: 20, burst: 40 } })).metadata!;
+      await s.waitFor('ProviderConfig', 'openstack', (o) => o?.status?.observedGeneration === generation && condition(o, 'Ready')?.status === 'True');
+    });
     expect(s.calls.summary({ service: 'network' })).toEqual({});
     s.calls.reset();
 

@@ -296,7 +296,10 @@ describe('Router: steady state', () => {
     s.calls.reset();
     await s.touchReconciled('Router', 'r', 'r', 'r');
     // A spec change of a referenced Subnet wakes the Router, whose resolved ids are unchanged: no call of its own.
-    await s.afterReconciles('router', 1, () => s.apply(manifest('Subnet', 'a', { resource: { networkRef: { name: 'net' }, ipVersion: 4, cidr: '10.20.0.0/24', description: 'changed' } })));
+    await s.afterReconciles('router', 1, async () => {
+      const { generation } = (await s.apply(manifest('Subnet', 'a', { resource: { networkRef: { name: 'net' }, ipVersion: 4, cidr: '10.20.0.0/24', description: 'changed' } }))).metadata!;
+      await s.waitFor('Subnet', 'a', (o) => o?.status?.observedGeneration === generation && ready(o));
+    });
     expect(s.calls.summary({ operation: /^routers\./ })).toEqual({});
     s.calls.reset();
     await s.restartOperator('Router', 1);

@@ -254,7 +254,10 @@ describe('Subnet: steady state', () => {
     // A metadata change of the referenced Network wakes nothing; a spec change wakes the Subnet, whose
     // resolved id is unchanged: no call of its own.
     await s.touch('Network', 'net');
-    await s.afterReconciles('subnet', 1, () => s.apply(network('net', { resource: { description: 'changed' } })));
+    await s.afterReconciles('subnet', 1, async () => {
+      const { generation } = (await s.apply(network('net', { resource: { description: 'changed' } }))).metadata!;
+      await s.waitFor('Network', 'net', (o) => o?.status?.observedGeneration === generation && ready(o));
+    });
     expect(s.calls.summary({ operation: /^subnets\./ })).toEqual({});
     s.calls.reset();
     await s.restartOperator('Subnet', 1);
