@@ -91,7 +91,7 @@ process.on('SIGTERM', () => void stop(0));
 async function main(): Promise<void> {
   mkdirSync(stateDir, { recursive: true });
   const openstack = start('OpenStack simulator', [
-    'test/sim/openstack/main.ts',
+    'dev/sim/openstack/main.ts',
     '--host', '127.0.0.1',
     '--port', openStackPort,
     '--clouds-yaml', cloudsYaml,

@@ -1,4 +1,4 @@
-// The spec and status every managed cloud resource shares (DESIGN.md "Resource model").
+// The spec and status every managed cloud resource shares (docs/design.md, "Resource model").
 import { CloneType, Type } from '@sinclair/typebox';
 import type { TObject } from '@sinclair/typebox';
 import { atLeastOne, celName, immutable, immutableOptional, validations } from './cel.ts';

@@ -1,6 +1,6 @@
 /**
- * The one error type every cloud client throws. `kind` is what the reconciler acts on
- * (DESIGN.md, reconcile contract step 7); each cloud maps its own bodies to it in one place.
+ * The one error type every cloud client throws. `kind` is what the reconciler acts on (docs/design.md,
+ * "Errors, retries and what wakes an object"); each cloud maps its own bodies to it in one place.
  */
 export type CloudErrorKind =
   /** Network failure, timeout, 429, 5xx, a resource still in use: retry with backoff. */

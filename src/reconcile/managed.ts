@@ -1,4 +1,4 @@
-// The generic managed-resource reconciler: DESIGN.md "Reconcile contract", for any Adapter.
+// The generic managed-resource reconciler: docs/design.md, "The reconcile contract", for any Adapter.
 import { isCloudError, type CloudError } from '../cloud/errors.ts';
 import { getCondition, isTrue, READY, STALLED } from '../runtime/conditions.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';

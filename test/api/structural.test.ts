@@ -71,7 +71,7 @@ const openAPI = (kind: (typeof kinds)[number]) => kind.crd.spec.versions[0]!.sch
 describe.each(kinds.map((k) => [k.kind, k] as const))('%s CRD', (_, kind) => {
   const schema = openAPI(kind);
 
-  it('is named, grouped and versioned as DESIGN.md says', () => {
+  it('is named, grouped and versioned as docs/design.md says', () => {
     const { crd } = kind;
     expect(crd.metadata.name).toBe(`${kind.plural}.cloudnet.io`);
     expect(crd.spec.group).toBe('cloudnet.io');

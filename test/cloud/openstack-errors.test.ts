@@ -10,7 +10,7 @@ function neutron(type: string, message: string) {
   return { NeutronError: { type, message, detail: '' } };
 }
 
-/** Real Zed bodies from shared/openstack/NOTES.md: [status, body, expected code, expected kind]. */
+/** Real Zed bodies from docs/openstack-notes.md: [status, body, expected code, expected kind]. */
 const TABLE: Array<[number, unknown, string, CloudErrorKind]> = [
   [400, neutron('InvalidInput', `Invalid input for operation: Requested subnet with cidr: 10.10.0.0/25 for network: ${NET} overlaps with another subnet.`), 'InvalidInput', 'terminal'],
   [400, neutron('InvalidInput', 'Invalid input for operation: 10.300.0.0/24 is not in a CIDR format.'), 'InvalidInput', 'terminal'],

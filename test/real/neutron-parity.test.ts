@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenStackSim, type OpenStackSim } from '../sim/openstack/index.ts';
-import { extensions } from '../sim/openstack/neutron/extensions.ts';
+import { startOpenStackSim, type OpenStackSim } from '../../dev/sim/openstack/index.ts';
+import { extensions } from '../../dev/sim/openstack/neutron/extensions.ts';
 import { realRequested, startRealOpenStack, type RealOpenStack } from './backend.ts';
 import { Target, unordered } from './parity.ts';
 

@@ -1,12 +1,12 @@
 // A recording, fault-injecting HTTP proxy in front of a real Keystone + Neutron, so the scenarios that
-// need the simulator's fault injection and call accounting (test/sim/openstack faults.ts, calls.ts) run
+// need the simulator's fault injection and call accounting (dev/sim/openstack faults.ts, calls.ts) run
 // against a real cloud too. Keystone is mounted at /identity, Neutron at /network; upstream URLs in
 // response bodies and headers (the token's catalog, version documents' links) are rewritten to the
 // proxy, so clients that start at the proxy's auth URL never talk to the real endpoints directly.
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallLog, queryRecord } from '../sim/openstack/calls.ts';
-import { faultBody, Faults, serveWithFaults } from '../sim/openstack/faults.ts';
+import { CallLog, queryRecord } from '../../dev/sim/openstack/calls.ts';
+import { faultBody, Faults, serveWithFaults } from '../../dev/sim/openstack/faults.ts';
 
 export type CloudProxyOptions = {
   /** Keystone's v3 URL (clouds.yaml auth_url), e.g. http://127.0.0.1:5000/v3. */

@@ -34,10 +34,10 @@ import { createLogger } from '../../src/runtime/log.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer } from '../../dev/kube/server.ts';
 import { startCloudProxy } from '../real/proxy.ts';
-import type { CallLog } from '../sim/openstack/calls.ts';
-import type { Faults } from '../sim/openstack/faults.ts';
+import type { CallLog } from '../../dev/sim/openstack/calls.ts';
+import type { Faults } from '../../dev/sim/openstack/faults.ts';
 import { until } from '../support/wait.ts';
-import { startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../sim/openstack/index.ts';
+import { startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../../dev/sim/openstack/index.ts';
 
 const CRDS = new URL('../../crds/', import.meta.url);
 const PLURALS: Record<string, string> = {};

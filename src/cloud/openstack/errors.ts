@@ -3,7 +3,7 @@ import type { ErrorResponse } from '../http.ts';
 
 /**
  * OpenStack error classification, in one place for Keystone, Neutron and Nova.
- * Body shapes (exact bodies in shared/openstack/NOTES.md):
+ * Body shapes (exact bodies in docs/openstack-notes.md):
  *   Neutron   {"NeutronError": {"type": T, "message": M, "detail": ""}}
  *   Keystone  {"error": {"code": 401, "title": "Unauthorized", "message": M}}
  *   Nova      {"badRequest" | "itemNotFound" | "conflictingRequest" | "forbidden" | ...: {"code", "message"}}

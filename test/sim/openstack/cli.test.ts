@@ -17,7 +17,7 @@ describe('the simulator as a process', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ossim-'));
-    child = spawn(process.execPath, [join(import.meta.dirname, 'main.ts'), '--port', '0', '--clouds-yaml', join(dir, 'clouds.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, [join(import.meta.dirname, '../../../dev/sim/openstack/main.ts'), '--port', '0', '--clouds-yaml', join(dir, 'clouds.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     const first = await new Promise<string>((resolve, reject) => {
       lines.once('line', resolve);

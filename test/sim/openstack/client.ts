@@ -1,5 +1,5 @@
 // A minimal fetch client for the simulator's tests: JSON in, {status, body, headers} out.
-import type { OpenStackSim } from './index.ts';
+import type { OpenStackSim } from '../../../dev/sim/openstack/index.ts';
 
 export type Reply = { status: number; body: any; headers: Headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
 

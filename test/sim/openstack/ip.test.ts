@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrsOverlap, formatCidr, formatIp, hostRange, parseCidr, parseIp } from './ip.ts';
+import { cidrsOverlap, formatCidr, formatIp, hostRange, parseCidr, parseIp } from '../../../dev/sim/openstack/ip.ts';
 
 describe('ip arithmetic', () => {
   it('parses and formats IPv4 and IPv6 canonically (RFC 5952)', () => {

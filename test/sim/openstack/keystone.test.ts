@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call } from './client.ts';
-import { startOpenStackSim, type OpenStackSim } from './index.ts';
+import { startOpenStackSim, type OpenStackSim } from '../../../dev/sim/openstack/index.ts';
 
 const UNAUTHORIZED = { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } };
 

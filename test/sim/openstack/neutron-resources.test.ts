@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, neutron, type Client } from './client.ts';
-import { startOpenStackSim, type OpenStackSim } from './index.ts';
+import { startOpenStackSim, type OpenStackSim } from '../../../dev/sim/openstack/index.ts';
 
 const err = (type: string, message: string): object => ({ NeutronError: { type, message, detail: '' } });
 

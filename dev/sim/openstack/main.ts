@@ -1,4 +1,4 @@
-// Runs the OpenStack simulator as a process: `node test/sim/openstack/main.ts --port 0 --clouds-yaml <path>`.
+// Runs the OpenStack simulator as a process: `node dev/sim/openstack/main.ts --port 0 --clouds-yaml <path>`.
 // Prints one JSON line {"url", "authUrl", "networkUrl"} when ready; stops on SIGTERM/SIGINT.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
