@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseConfig, usage } from './config.ts';
 import { Manager } from './manager.ts';
-import { createControllers } from './reconcile/index.ts';
+import { operatorControllers } from './operator.ts';
 
 let parsed;
 try {
@@ -17,7 +17,7 @@ if (parsed.help) {
 
 let manager: Manager;
 try {
-  manager = new Manager({ config: parsed.config, controllers: createControllers() });
+  manager = new Manager({ config: parsed.config, controllers: operatorControllers() });
 } catch (err) {
   // E.g. no kubeconfig and not running in a cluster.
   process.stderr.write(`cannot start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -30,7 +30,8 @@ export const ResyncPeriod = Type.String({
   pattern: GO_DURATION,
   maxLength: 64,
   ...validations({
-    rule: `duration(self) == duration('0s') || duration(self) >= duration('${MIN_RESYNC_PERIOD}')`,
+    // Not a duration at all: the pattern says so, once.
+    rule: `!self.matches(r'${GO_DURATION}') || duration(self) == duration('0s') || duration(self) >= duration('${MIN_RESYNC_PERIOD}')`,
     message: `resyncPeriod must be at least ${MIN_RESYNC_PERIOD} (drift checks more often than that only spend cloud API calls), or "0" to disable them`,
   }),
 });

@@ -1,8 +1,10 @@
 // The only kind-specific code the generic reconciler (managed.ts) drives: one Adapter per kind.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../api/kind.ts';
 import type { CloudError } from '../cloud/errors.ts';
 import type { ResourceType } from '../runtime/client.ts';
 import type { Condition } from '../runtime/conditions.ts';
+import type { Provider } from './provider.ts';
 
 export const MANAGED_TAG = 'cloudnet-managed';
 const UID_TAG_PREFIX = 'cloudnet-uid:';
@@ -137,8 +139,8 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
   kind: string;
   /** The Kubernetes resource type of the kind (informers, status patches). */
   resource: ResourceType;
-  /** The ProviderConfig provider this kind needs, e.g. `openstack`. */
-  provider: string;
+  /** The cloud of the kind: its ProviderConfigs give the client `C`. */
+  provider: Provider<C>;
   /** The objects spec.resource references. */
   references(resource: R): Ref[];
   /**
@@ -185,6 +187,16 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
 }
 
 export type AnyAdapter = Adapter<any, any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The Kubernetes resource type of a cloudnet.io kind. */
+export function cloudnetResource(definition: { kind: string; plural: string }): ResourceType {
+  return { group: GROUP, version: VERSION, plural: definition.plural, kind: definition.kind, namespaced: true };
+}
+
+/** The members of an adapter that its API definition and its cloud fix, stated there once. */
+export function kindOf<C>(definition: { kind: string; plural: string }, provider: Provider<C>): Pick<Adapter<unknown, unknown, unknown, unknown, C>, 'kind' | 'resource' | 'provider'> {
+  return { kind: definition.kind, resource: cloudnetResource(definition), provider };
+}
 
 /** What an object's spec.resource references. */
 export function specReferences<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>): Ref[] {

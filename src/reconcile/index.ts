@@ -1,5 +1,5 @@
 // Wiring for the manager: the shared informers, their indexes, the ProviderConfig controller and
-// one generic controller per managed kind (src/resources adapters).
+// one generic controller per managed kind, for the providers and adapters the caller assembles.
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { providerConfig as providerConfigKind } from '../api/providerconfig.ts';
 import type { RetryPolicy } from '../cloud/http.ts';
@@ -10,11 +10,9 @@ import type { SecondaryWatch } from '../runtime/controller.ts';
 import { FINALIZER } from '../runtime/finalizers.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { changedBeyondOwnWrites, viewChanged } from '../runtime/predicates.ts';
-import { adapters as allAdapters } from '../resources/index.ts';
-import { isBlocking, specReferences, type AnyAdapter, type ManagedObject } from './adapter.ts';
+import { cloudnetResource, isBlocking, specReferences, type AnyAdapter, type ManagedObject } from './adapter.ts';
 import {
   clusterView,
-  cloudnetResource,
   dependentsView,
   kubeWriter,
   managedIndexes,
@@ -24,15 +22,19 @@ import {
   referenceKey,
 } from './kube.ts';
 import { ManagedReconciler } from './managed.ts';
-import { ProviderConfigReconciler, ProviderRegistry, SECRETS_INDEX, secretsIndex, trimUnreadSecrets, type ProviderConfig } from './providers.ts';
+import type { AnyProvider } from './provider.ts';
+import { ProviderRegistry, SECRETS_INDEX, trimUnreadSecrets, type ProviderConfig } from './provider-registry.ts';
+import { ProviderConfigReconciler } from './providerconfig.ts';
 import type { BackoffOptions } from './timing.ts';
 
 export const SECRETS: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
-export const PROVIDER_CONFIGS: ResourceType = cloudnetResource(providerConfigKind.kind, providerConfigKind.plural);
+export const PROVIDER_CONFIGS: ResourceType = cloudnetResource(providerConfigKind);
 
 export interface ControllersOptions {
-  /** Kinds to serve; default every adapter in src/resources. */
-  adapters?: AnyAdapter[];
+  /** The clouds ProviderConfigs may name. */
+  providers: readonly AnyProvider[];
+  /** The kinds to serve, one adapter each. */
+  adapters: readonly AnyAdapter[];
   /** Default drift-check period; default the manager's --resync-period. */
   resyncPeriodMs?: number;
   /** Retries of transient errors and polls (default 1 s doubling to 5 min). */
@@ -51,26 +53,24 @@ interface World {
   registry: ProviderRegistry;
 }
 
-function buildWorld(ctx: ManagerContext, adapters: AnyAdapter[], options: ControllersOptions): World {
+function buildWorld(ctx: ManagerContext, options: ControllersOptions): World {
   const providerConfigs = ctx.informer<ProviderConfig>(PROVIDER_CONFIGS);
-  providerConfigs.cache.addIndex(SECRETS_INDEX, secretsIndex);
   // Secrets are listed once the ProviderConfigs are: the transform keeps the data of those they read.
   const secrets = ctx.informer<V1Secret>(SECRETS, { transform: trimUnreadSecrets(providerConfigs.cache), startAfter: providerConfigs.waitForSync() });
+  const registry = new ProviderRegistry({
+    providers: options.providers,
+    providerConfigs: providerConfigs.cache,
+    secrets: secrets.cache,
+    client: { metrics: ctx.metrics.registry, log: ctx.log, timeoutMs: options.cloud?.timeoutMs, retry: options.cloud?.retry },
+  });
+  providerConfigs.cache.addIndex(SECRETS_INDEX, registry.secretsIndex);
   const kinds = new Map<string, { adapter: AnyAdapter; informer: Informer<ManagedObject> }>();
-  for (const adapter of adapters) {
+  for (const adapter of options.adapters) {
     const informer = ctx.informer<ManagedObject>(adapter.resource);
     for (const [name, fn] of Object.entries(managedIndexes(adapter))) informer.cache.addIndex(name, fn);
     kinds.set(adapter.kind, { adapter, informer });
   }
   const caches = new Map([...kinds].map(([kind, { informer }]) => [kind, informer.cache]));
-  const registry = new ProviderRegistry({
-    providerConfigs: providerConfigs.cache,
-    secrets: secrets.cache,
-    metrics: ctx.metrics.registry,
-    log: ctx.log,
-    timeoutMs: options.cloud?.timeoutMs,
-    retry: options.cloud?.retry,
-  });
   return { providerConfigs, secrets, kinds, caches, registry };
 }
 
@@ -80,13 +80,12 @@ const keysOf = (objects: KubernetesObject[]): string[] => objects.map(objectKey)
 const notOwnWrite = changedBeyondOwnWrites(FINALIZER);
 
 /**
- * The controller definitions for Manager: `new Manager({ config, controllers: createControllers() })`.
+ * The controller definitions for Manager: `new Manager({ config, controllers: createControllers({ providers, adapters }) })`.
  * Informers and indexes are created once, on the first setup, through the manager's shared informers.
  */
-export function createControllers(options: ControllersOptions = {}): ControllerDefinition[] {
-  const adapters = options.adapters ?? allAdapters;
+export function createControllers(options: ControllersOptions): ControllerDefinition[] {
   let world: World | undefined;
-  const worldOf = (ctx: ManagerContext): World => (world ??= buildWorld(ctx, adapters, options));
+  const worldOf = (ctx: ManagerContext): World => (world ??= buildWorld(ctx, options));
 
   const providerConfigController: ControllerDefinition = {
     name: 'providerconfig',
@@ -129,7 +128,7 @@ export function createControllers(options: ControllersOptions = {}): ControllerD
     },
   };
 
-  const managedControllers = adapters.map(
+  const managedControllers = options.adapters.map(
     (adapter): ControllerDefinition => ({
       name: adapter.kind.toLowerCase(),
       kind: adapter.kind,
@@ -141,7 +140,7 @@ export function createControllers(options: ControllersOptions = {}): ControllerD
           objects: own.cache,
           writer: kubeWriter(ctx.client<ManagedObject>(adapter.resource)),
           cluster: clusterView(w.caches),
-          providers: w.registry.lookup,
+          providers: (namespace, name, provider) => w.registry.lookup(namespace, name, provider),
           events: ctx.recorder,
           resyncPeriodMs: options.resyncPeriodMs ?? ctx.config.resyncPeriodMs,
           backoff: options.backoff,

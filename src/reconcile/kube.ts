@@ -1,8 +1,7 @@
 // The Kubernetes side of the reconcilers: resource types, status/finalizer writes, cache views.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { GROUP, VERSION } from '../api/kind.ts';
 import type { Cache } from '../runtime/cache.ts';
-import type { ResourceClient, ResourceType } from '../runtime/client.ts';
+import type { ResourceClient } from '../runtime/client.ts';
 import { getCondition, isTrue, READY, type Condition } from '../runtime/conditions.ts';
 import { addFinalizer, FINALIZER, removeFinalizer } from '../runtime/finalizers.ts';
 import { patchStatus } from '../runtime/status.ts';
@@ -17,11 +16,6 @@ export const BLOCKING_REFERENCES_INDEX = 'blockingReferences';
 export const PROVIDER_CONFIG_INDEX = 'providerConfig';
 
 export const referenceKey = (kind: string, namespace: string, name: string): string => `${kind}/${namespace}/${name}`;
-
-/** A cloudnet.io kind's resource type. */
-export function cloudnetResource(kind: string, plural: string): ResourceType {
-  return { group: GROUP, version: VERSION, plural, kind, namespaced: true };
-}
 
 export function kubeWriter<T extends KubernetesObject>(client: ResourceClient<T>): ObjectWriter<T> {
   return {
@@ -51,11 +45,15 @@ export function dependentsView(obj: KubernetesObject): unknown {
   return { generation: metadata?.generation, deletionTimestamp: metadata?.deletionTimestamp, id: status?.id, ready: isTrue(status?.conditions, READY), resource: status?.resource };
 }
 
-/** What the objects using a ProviderConfig read of it (ProviderRegistry.lookup): its spec, deletion and Ready condition. */
+/**
+ * What the objects using a ProviderConfig depend on (ProviderRegistry.lookup): its spec, deletion,
+ * and whether and why it is Ready. Not the message alone (it names the next attempt while failing):
+ * thousands of users need not rewrite their status at every retry of their ProviderConfig.
+ */
 export function providerConfigView(pc: KubernetesObject): unknown {
   const { metadata, status } = pc as KubernetesObject & { status?: { conditions?: Condition[] } };
   const readyCondition = getCondition(status?.conditions, READY);
-  return { generation: metadata?.generation, deletionTimestamp: metadata?.deletionTimestamp, ready: readyCondition?.status, message: readyCondition?.message };
+  return { generation: metadata?.generation, deletionTimestamp: metadata?.deletionTimestamp, ready: readyCondition?.status, reason: readyCondition?.reason };
 }
 
 /** Looks across the caches of every managed kind (each indexed with managedIndexes). */
@@ -64,33 +62,4 @@ export function clusterView(caches: ReadonlyMap<string, Cache<ManagedObject>>): 
     get: (kind, namespace, name) => caches.get(kind)?.get(namespace, name),
     dependents: (kind, namespace, name) => [...caches.values()].flatMap((cache) => cache.byIndex(BLOCKING_REFERENCES_INDEX, referenceKey(kind, namespace, name))),
   };
-}
-
-/**
- * What a reconciler last wrote per key, so a reconcile woken by the echo of its own earlier write
- * does not act on that older state: the informer delivers our writes in order, but a reconcile can
- * start between two of them (controller-runtime has the same race; it costs duplicate cloud calls).
- */
-export class OwnWrites<T extends KubernetesObject> {
-  readonly #written = new Map<string, { latest: T; older: Set<string> }>();
-
-  /** The object to act on: our latest write while the cache still shows one of our older versions. */
-  fresh(key: string, cached: T): T {
-    const written = this.#written.get(key);
-    if (!written) return cached;
-    if (written.older.has(cached.metadata?.resourceVersion ?? '')) return written.latest;
-    this.#written.delete(key);
-    return cached;
-  }
-
-  /** Records a reconcile's writes: `versions` are every resourceVersion it saw, `latest` what it left. */
-  record(key: string, versions: Iterable<string>, latest: T): void {
-    const older = new Set([...(this.#written.get(key)?.older ?? []), ...versions]);
-    older.delete(latest.metadata?.resourceVersion ?? '');
-    this.#written.set(key, { latest, older });
-  }
-
-  forget(key: string): void {
-    this.#written.delete(key);
-  }
 }

@@ -24,8 +24,9 @@ import {
   type Ref,
   type ResolvedRefs,
 } from './adapter.ts';
+import type { Provider, ProviderLookup } from './provider.ts';
 import { reconciling, ready, stalled, statusPatch, type ConditionChange, type Phase, type StatusChange } from './status.ts';
-import { OwnWrites } from './kube.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
 import { Backoff, kubeTime, resyncDueAt, resyncPeriodMs, type BackoffOptions } from './timing.ts';
 
 /** Kubernetes writes of the reconciled kind (production: src/reconcile/kube.ts). */
@@ -43,7 +44,8 @@ export interface ClusterView {
   dependents(kind: string, namespace: string, name: string): ManagedObject[];
 }
 
-export type ProviderLookup = { ready: true; provider: string; client: unknown } | { ready: false; message: string };
+/** The client of the ProviderConfig `namespace/name`, if it is a Ready one of `provider`. */
+export type ClientLookup = <C>(namespace: string, name: string, provider: Provider<C>) => ProviderLookup<C>;
 
 export interface EventSink {
   event(obj: ManagedObject, type: EventType, reason: string, message: string): void;
@@ -55,7 +57,7 @@ export interface ManagedReconcilerOptions<R, F, S, O, C> {
   objects: { getByKey(key: string): ManagedObject<R, F, S> | undefined };
   writer: ObjectWriter<ManagedObject<R, F, S>>;
   cluster: ClusterView;
-  providers: (namespace: string, name: string) => ProviderLookup;
+  providers: ClientLookup;
   events: EventSink;
   /** Default drift-check period (--resync-period); 0 = off. */
   resyncPeriodMs: number;
@@ -186,18 +188,16 @@ export class ManagedReconciler<R, F, S, O, C> {
   waitingOn = (kind: string, namespace: string): string[] =>
     [...this.#waitingOn].filter(([key, kinds]) => kinds.includes(kind) && splitKey(key).namespace === namespace).map(([key]) => key);
 
-  /** The ProviderConfig's client, or an Outcome naming what is wrong with it. */
-  #cloud(obj: ManagedObject<R, F, S>): C {
+  /** The ProviderConfig's client, or an Outcome naming what is wrong with it (`doing`: what it is needed for). */
+  #cloud(obj: ManagedObject<R, F, S>, doing?: string): C {
     const { namespace = '' } = obj.metadata;
     const name = obj.spec.providerConfigRef.name;
-    const lookup = this.#o.providers(namespace, name);
-    if (!lookup.ready) throw new Outcome(reconciling('ProviderNotReady', lookup.message));
-    if (lookup.provider !== this.#adapter.provider) {
-      throw new Outcome(
-        stalled('InvalidConfiguration', `ProviderConfig ${namespace}/${name} is for ${lookup.provider}; a ${this.#adapter.kind} needs a ${this.#adapter.provider} ProviderConfig`),
-      );
-    }
-    return lookup.client as C;
+    const lookup = this.#o.providers(namespace, name, this.#adapter.provider);
+    if (lookup.ready) return lookup.client;
+    const prefix = doing ? `cannot ${doing}: ` : '';
+    if ('message' in lookup) throw new Outcome(reconciling('ProviderNotReady', `${prefix}${lookup.message}`));
+    const { kind, provider } = this.#adapter;
+    throw new Outcome(stalled('InvalidConfiguration', `${prefix}ProviderConfig ${namespace}/${name} is for ${lookup.otherProvider}; a ${kind} needs a ${provider.name} ProviderConfig`));
   }
 
   /**
@@ -480,9 +480,7 @@ export class ManagedReconciler<R, F, S, O, C> {
       throw new Outcome(reconciling('DeletionBlocked', `waiting for ${names.join(', ')} to be deleted`));
     }
     if (isManaged(obj)) {
-      const lookup = this.#o.providers(namespace, obj.spec.providerConfigRef.name);
-      if (!lookup.ready) throw new Outcome(reconciling('ProviderNotReady', `cannot delete the cloud resource: ${lookup.message}`));
-      const cloud = lookup.client as C;
+      const cloud = this.#cloud(obj, 'delete the cloud resource');
       const targets = await this.#owned(pass, cloud);
       if (obj.spec.deletionPolicy === 'Orphan') {
         for (const target of targets) {

@@ -8,8 +8,8 @@ import {
 import { isCloudError } from '../cloud/errors.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronFloatingIp } from '../cloud/openstack/types.ts';
-import { CloudPrecondition, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
-import { cloudnetResource } from '../reconcile/kube.ts';
+import { openstack } from '../providers/openstack.ts';
+import { CloudPrecondition, kindOf, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
 import { changedFields, defined, neutronResource } from './neutron.ts';
 
 /** The port (and fixed address) the floating IP should point at; port_id null = not associated. */
@@ -55,9 +55,7 @@ async function waitingForRouter<T>(cloud: OpenStackClient, resource: FloatingIPR
 const floatingIps = neutronResource((cloud) => cloud.neutron.floatingIps);
 
 export const floatingIP: Adapter<FloatingIPResource, FloatingIPImportFilter, FloatingIPObserved, NeutronFloatingIp, OpenStackClient> = {
-  kind: 'FloatingIP',
-  resource: cloudnetResource(floatingIPKind.kind, floatingIPKind.plural),
-  provider: 'openstack',
+  ...kindOf(floatingIPKind, openstack),
   ...floatingIps,
   references: (r) => {
     const refs: Ref[] = [{ kind: 'Network', name: r.floatingNetworkRef.name, field: 'floatingNetworkRef' }];

@@ -2,8 +2,8 @@
 import { network as networkKind, type NetworkImportFilter, type NetworkObserved, type NetworkResource } from '../api/network.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronNetwork } from '../cloud/openstack/types.ts';
-import type { Adapter } from '../reconcile/adapter.ts';
-import { cloudnetResource } from '../reconcile/kube.ts';
+import { openstack } from '../providers/openstack.ts';
+import { kindOf, type Adapter } from '../reconcile/adapter.ts';
 import { activeOrAdminDown, changedFields, defined, neutronResource, standardSummary } from './neutron.ts';
 
 /** The mutable Neutron fields and their desired values. */
@@ -19,9 +19,7 @@ const mutable = (r: NetworkResource, name: string) => ({
 });
 
 export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObserved, NeutronNetwork, OpenStackClient> = {
-  kind: 'Network',
-  resource: cloudnetResource(networkKind.kind, networkKind.plural),
-  provider: 'openstack',
+  ...kindOf(networkKind, openstack),
   ...neutronResource((cloud) => cloud.neutron.networks),
   references: () => [],
   listForImport: (cloud, f) =>

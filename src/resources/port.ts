@@ -2,8 +2,8 @@
 import { port as portKind, type PortImportFilter, type PortObserved, type PortResource } from '../api/port.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronAllowedAddressPair, NeutronFixedIp, NeutronFixedIpRequest, NeutronPort } from '../cloud/openstack/types.ts';
-import type { Adapter, Readiness, Ref, ResolvedRefs } from '../reconcile/adapter.ts';
-import { cloudnetResource } from '../reconcile/kube.ts';
+import { openstack } from '../providers/openstack.ts';
+import { kindOf, type Adapter, type Readiness, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
 import { canonicalIP, changedFields, compared, neutronResource, sameSet, standardSummary, toFixedIpRequests } from './neutron.ts';
 
 type FixedIpRequest = NeutronFixedIpRequest;
@@ -56,9 +56,7 @@ function sameAddressPairs(desired: readonly NeutronAllowedAddressPair[], observe
 const sameIds = (desired: readonly string[], observed: unknown): boolean => Array.isArray(observed) && sameSet(desired, observed as string[]);
 
 export const port: Adapter<PortResource, PortImportFilter, PortObserved, NeutronPort, OpenStackClient> = {
-  kind: 'Port',
-  resource: cloudnetResource(portKind.kind, portKind.plural),
-  provider: 'openstack',
+  ...kindOf(portKind, openstack),
   ...neutronResource((cloud) => cloud.neutron.ports),
   references: (r) => [
     { kind: 'Network', name: r.networkRef.name, field: 'networkRef' },

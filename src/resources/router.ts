@@ -14,8 +14,8 @@ import type {
   NeutronPort,
   NeutronRouter,
 } from '../cloud/openstack/types.ts';
-import type { Adapter, Ref, ResolvedRefs } from '../reconcile/adapter.ts';
-import { cloudnetResource } from '../reconcile/kube.ts';
+import { openstack } from '../providers/openstack.ts';
+import { kindOf, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
 import {
   activeOrAdminDown,
   canonicalIP,
@@ -128,9 +128,7 @@ function references(r: RouterResource): Ref[] {
 }
 
 export const router: Adapter<RouterResource, RouterImportFilter, RouterObserved, ObservedRouter, OpenStackClient> = {
-  kind: 'Router',
-  resource: cloudnetResource(routerKind.kind, routerKind.plural),
-  provider: 'openstack',
+  ...kindOf(routerKind, openstack),
   // Overridden below: get, listOwned, update and delete also handle the router's interfaces.
   ...neutronResource((cloud) => cloud.neutron.routers),
   references,

@@ -11,8 +11,8 @@ import {
 import { CloudError, isCloudError } from '../cloud/errors.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronSecurityGroup, NeutronSecurityGroupRule } from '../cloud/openstack/types.ts';
-import type { Adapter, Ref, ResolvedRefs } from '../reconcile/adapter.ts';
-import { cloudnetResource } from '../reconcile/kube.ts';
+import { openstack } from '../providers/openstack.ts';
+import { kindOf, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
 import { canonicalCIDR, changedFields, compared, defined, neutronResource, standardSummary } from './neutron.ts';
 
 /** A rule as Neutron takes it in POST /security-group-rules (without security_group_id). */
@@ -170,9 +170,7 @@ const RULES = 'rules';
 const groups = neutronResource((cloud) => cloud.neutron.securityGroups);
 
 export const securityGroup: Adapter<SecurityGroupResource, SecurityGroupImportFilter, SecurityGroupObserved, NeutronSecurityGroup, OpenStackClient> = {
-  kind: 'SecurityGroup',
-  resource: cloudnetResource(securityGroupKind.kind, securityGroupKind.plural),
-  provider: 'openstack',
+  ...kindOf(securityGroupKind, openstack),
   ...groups,
   // Non-blocking: Neutron deletes the rules naming a group with the group, so neither its create
   // nor its deletion waits for the groups its rules name (which may name it back, or be itself).

@@ -2,8 +2,8 @@
 import { subnet as subnetKind, type SubnetImportFilter, type SubnetObserved, type SubnetResource } from '../api/subnet.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronAllocationPool, NeutronSubnet } from '../cloud/openstack/types.ts';
-import type { Adapter, ResolvedRefs } from '../reconcile/adapter.ts';
-import { cloudnetResource } from '../reconcile/kube.ts';
+import { openstack } from '../providers/openstack.ts';
+import { kindOf, type Adapter, type ResolvedRefs } from '../reconcile/adapter.ts';
 import {
   canonicalCIDR,
   canonicalIP,
@@ -51,9 +51,7 @@ const mutable = (r: SubnetResource, name: string) => ({
 const networkId = (networkRef: { name: string }, refs: ResolvedRefs): string => refs.id('Network', networkRef.name);
 
 export const subnet: Adapter<SubnetResource, SubnetImportFilter, SubnetObserved, NeutronSubnet, OpenStackClient> = {
-  kind: 'Subnet',
-  resource: cloudnetResource(subnetKind.kind, subnetKind.plural),
-  provider: 'openstack',
+  ...kindOf(subnetKind, openstack),
   ...neutronResource((cloud) => cloud.neutron.subnets),
   references: (r) => [{ kind: 'Network', name: r.networkRef.name, field: 'networkRef' }],
   importReferences: (f) => (f.networkRef ? [{ kind: 'Network', name: f.networkRef.name, field: 'import.filter.networkRef' }] : []),

@@ -29,7 +29,7 @@ afterEach(() => {
 async function operator() {
   const kube = new FakeKube();
   const cloud = new FakeCloud(Date.now);
-  const provider = { lookup: { ready: true as const, provider: 'fake', client: cloud } };
+  const provider = { lookup: { ready: true as const, client: cloud } };
   // The operator's default schedule (backoff: {}), which the README documents as SCHEDULE.
   const reconciler = widgetReconciler({ kube, provider, clock: systemClock, backoff: {}, resyncPeriodMs: 3_600_000 });
   let echoes = 0;

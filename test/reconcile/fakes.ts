@@ -10,7 +10,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { CloudPrecondition, type Adapter, type ManagedObject, type Ref, type ResolvedRefs } from '../../src/reconcile/adapter.ts';
 import type { EventHandlers, EventSource } from '../../src/runtime/informer.ts';
 import { clusterView, managedIndexes } from '../../src/reconcile/kube.ts';
-import { ManagedReconciler, type ObjectWriter, type ProviderLookup } from '../../src/reconcile/managed.ts';
+import { ManagedReconciler, type ClientLookup, type ObjectWriter } from '../../src/reconcile/managed.ts';
+import type { Provider, ProviderLookup } from '../../src/reconcile/provider.ts';
 import type { BackoffOptions } from '../../src/reconcile/timing.ts';
 
 /** What a Widget asks for. */
@@ -123,10 +124,21 @@ const copy = <T>(v: T): T => structuredClone(v);
 const peerIds = (r: WidgetResource, refs: ResolvedRefs): string[] | undefined =>
   r.peerRefs?.flatMap((ref) => refs.find('Widget', ref.name) ?? []).sort();
 
+/** The fake cloud as a provider plugin; the tests hand the reconciler its client directly. */
+export const fakeProvider: Provider<FakeCloud, Record<string, never>> = {
+  name: 'fake',
+  secretRefs: () => [],
+  settings: () => ({}),
+  connect: () => new FakeCloud(Date.now),
+  reconfigure: () => true,
+  probe: async () => ({ message: 'the fake cloud answers' }),
+  close: () => undefined,
+};
+
 export const widgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud> = {
   kind: 'Widget',
   resource: { group: 'test.cloudnet.io', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true },
-  provider: 'fake',
+  provider: fakeProvider,
   references: (r) => [
     ...(r.parentRef ? [{ kind: 'Widget', name: r.parentRef.name, field: 'parentRef' }] : []),
     ...(r.peerRefs ?? []).map((ref, i): Ref => ({ kind: 'Widget', name: ref.name, field: `peerRefs[${i}]`, blocking: false })),
@@ -302,7 +314,7 @@ export interface Harness {
   kube: FakeKube;
   cloud: FakeCloud;
   clock: ManualClock;
-  provider: { lookup: ProviderLookup };
+  provider: { lookup: ProviderLookup<FakeCloud> };
   reconciler: WidgetReconciler;
   reconcile(name: string): ReturnType<WidgetReconciler['reconcile']>;
 }
@@ -311,7 +323,7 @@ const silent = pino({ level: 'silent' });
 
 export interface ReconcilerParts {
   kube: FakeKube;
-  provider: { lookup: ProviderLookup };
+  provider: { lookup: ProviderLookup<FakeCloud> };
   clock: Clock;
   resyncPeriodMs?: number;
   backoff?: BackoffOptions;
@@ -325,7 +337,8 @@ export function widgetReconciler(parts: ReconcilerParts): WidgetReconciler {
     objects: kube.cache as Cache<Widget>,
     writer: kube.writer as ObjectWriter<Widget>,
     cluster: clusterView(new Map([['Widget', kube.cache]])),
-    providers: () => provider.lookup,
+    // Every widget's ProviderConfig is the one the test sets up.
+    providers: (() => provider.lookup) as ClientLookup,
     events: { event: (obj, type, reason, message) => kube.events.push({ reason, type, message, name: obj.metadata.name }) },
     resyncPeriodMs: parts.resyncPeriodMs ?? 600_000,
     backoff: parts.backoff ?? { floorMs: 1000, capMs: 60_000 },
@@ -337,7 +350,7 @@ export function harness(options: { resyncPeriodMs?: number } = {}): Harness {
   const clock = new ManualClock();
   const kube = new FakeKube();
   const cloud = new FakeCloud(clock.now);
-  const provider: { lookup: ProviderLookup } = { lookup: { ready: true, provider: 'fake', client: cloud } };
+  const provider: { lookup: ProviderLookup<FakeCloud> } = { lookup: { ready: true, client: cloud } };
   const reconciler = widgetReconciler({ kube, provider, clock, resyncPeriodMs: options.resyncPeriodMs });
   const ctx = (name: string): ReconcileContext => ({ key: `ns/${name}`, namespace: 'ns', name, reconcileID: 'test', log: silent });
   return { kube, cloud, clock, provider, reconciler, reconcile: (name) => reconciler.reconcile(`ns/${name}`, ctx(name)) };

@@ -54,7 +54,7 @@ describe('ManagedReconciler: create and steady state', () => {
     const calls = h.cloud.count();
     const h2 = harness();
     h2.kube.cache.upsert(h.kube.get('a'));
-    h2.provider.lookup = { ready: true, provider: 'fake', client: h.cloud };
+    h2.provider.lookup = { ready: true, client: h.cloud };
     h2.clock.t = h.clock.t + 1000;
     await h2.reconcile('a');
     expect(h.cloud.count()).toBe(calls);
@@ -413,7 +413,7 @@ describe('ManagedReconciler: waiting', () => {
     h.kube.create('child', { resource: { parentRef: { name: 'parent' } } });
     expect(await h.reconcile('child')).toBeUndefined();
     expect(ready(h.kube.get('child'))).toMatchObject({ status: 'False', reason: 'ProviderNotReady', message: 'ProviderConfig ns/cloud does not exist' });
-    h.provider.lookup = { ready: true, provider: 'fake', client: h.cloud };
+    h.provider.lookup = { ready: true, client: h.cloud };
     expect(await h.reconcile('child')).toBeUndefined();
     expect(ready(h.kube.get('child'))).toMatchObject({ reason: 'WaitingForDependency', message: 'waiting for Widget ns/parent (parentRef) does not exist' });
     expect(h.cloud.count()).toBe(0);
@@ -427,7 +427,7 @@ describe('ManagedReconciler: waiting', () => {
 
   it('an object of another provider stalls with InvalidConfiguration', async () => {
     const h = harness();
-    h.provider.lookup = { ready: true, provider: 'exoscale', client: {} };
+    h.provider.lookup = { ready: false, otherProvider: 'exoscale' };
     h.kube.create('a', { resource: {} });
     await h.reconcile('a');
     expect(cond(h.kube.get('a'), 'Stalled')).toMatchObject({ reason: 'InvalidConfiguration' });

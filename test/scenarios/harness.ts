@@ -1,5 +1,5 @@
 // Scenario harness: the local Kubernetes API server with the CRDs from crds/, a cloud backend,
-// and the operator (Manager + createControllers) in-process, driven through @kubernetes/client-node.
+// and the operator (Manager + operatorControllers) in-process, driven through @kubernetes/client-node.
 // Backend: the OpenStack simulator by default; CLOUDNET_TEST_BACKEND=real with OS_CLIENT_CONFIG_FILE
 // and OS_CLOUD points the same scenarios at a real cloud, through test/real/proxy.ts, which gives it the
 // simulator's fault injection and call accounting (checks that need the simulator's state are skipped there).
@@ -29,7 +29,8 @@ import { OpenStackClient } from '../../src/cloud/openstack/client.ts';
 import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { parseConfig } from '../../src/config.ts';
 import { Manager } from '../../src/manager.ts';
-import { createControllers, SECRETS, type ControllersOptions } from '../../src/reconcile/index.ts';
+import { operatorControllers, type OperatorOptions } from '../../src/operator.ts';
+import { SECRETS } from '../../src/reconcile/index.ts';
 import { createLogger } from '../../src/runtime/log.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer } from '../../dev/kube/server.ts';
@@ -131,7 +132,7 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
 export const FAST_RESYNC: ScenarioOptions = { controllers: { resyncPeriodMs: 1000 } };
 
 /** Short backoffs and HTTP retries so faults converge in test time. */
-export const FAST: ControllersOptions = {
+export const FAST: OperatorOptions = {
   backoff: { floorMs: 100, capMs: 2000 },
   quotaRetryMs: 1000,
   cloud: { timeoutMs: 5000, retry: { baseDelayMs: 10, maxDelayMs: 200 } },
@@ -139,12 +140,12 @@ export const FAST: ControllersOptions = {
 
 export interface ScenarioOptions {
   /**
-   * in-process (default): Manager + createControllers in the test, with FAST backoffs.
+   * in-process (default): Manager + operatorControllers in the test, with FAST backoffs.
    * process: the real entry point (src/main.ts) as a child process, which killOperator() SIGKILLs.
    */
   operator?: 'in-process' | 'process';
   sim?: OpenStackSimOptions;
-  controllers?: ControllersOptions;
+  controllers?: OperatorOptions;
 }
 
 /** One scenario: its own namespace, Secret, ProviderConfig, cloud backend and operator. */
@@ -212,7 +213,7 @@ export class Scenario {
     const { config } = parsed;
     const manager = new Manager({
       config,
-      controllers: createControllers({ ...FAST, ...this.#options.controllers }),
+      controllers: operatorControllers({ ...FAST, ...this.#options.controllers }),
       kubeConfig: this.cluster.kubeConfig,
       log: createLogger({ level: process.env.CLOUDNET_TEST_LOG ?? 'silent' }),
     });

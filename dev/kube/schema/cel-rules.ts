@@ -2,7 +2,7 @@
 // to the node's value and, for transition rules, `oldSelf` to the correlated old value.
 import { isCelError, parse, plan } from '@bufbuild/cel';
 import type { CelInput, CelResult } from '@bufbuild/cel';
-import type { FieldCause } from './index.ts';
+import type { FieldCause } from './validate.ts';
 import { celOptional, validationEnv } from './cel-library.ts';
 import { toCel } from './cel-values.ts';
 import { childSchema, isObject, joinPath, SchemaError } from './structural.ts';

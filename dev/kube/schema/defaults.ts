@@ -1,6 +1,6 @@
 // Structural defaulting: a property that is absent (or null where null is not allowed) gets a
 // copy of its schema default, and defaulting continues inside it, top-down, as the apiserver does.
-import type { FieldCause } from './index.ts';
+import type { FieldCause } from './validate.ts';
 import { pruneValue } from './prune.ts';
 import { childSchema, isObject, SchemaError } from './structural.ts';
 import type { SchemaNode } from './structural.ts';

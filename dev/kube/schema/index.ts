@@ -5,16 +5,9 @@ import { NO_OLD, oldOf } from './correlation.ts';
 import { applyDefaults, checkDefaults } from './defaults.ts';
 import { pruneValue } from './prune.ts';
 import { parseSchema } from './structural.ts';
-import { validateValue } from './validate.ts';
+import { validateValue, type FieldCause } from './validate.ts';
 
-export interface FieldCause {
-  /** FieldValueInvalid | FieldValueRequired | FieldValueNotSupported | FieldValueTypeInvalid | FieldValueForbidden | FieldValueTooLong | FieldValueTooMany | FieldValueDuplicate */
-  reason: string;
-  /** The part of the apiserver's message after `<field>: `. */
-  message: string;
-  /** e.g. "spec.cidr" */
-  field: string;
-}
+export type { FieldCause };
 
 export interface CompiledSchema {
   /** Sets defaults in place. */

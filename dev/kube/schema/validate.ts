@@ -1,11 +1,19 @@
 // OpenAPI value validation of a custom resource, worded as the apiextensions-apiserver words it
 // (kube-openapi messages converted to field errors).
-import type { FieldCause } from './index.ts';
 import { NO_OLD, oldChild, oldItem } from './correlation.ts';
 import type { OldValue } from './correlation.ts';
 import { matchesFormat } from './formats.ts';
 import { childSchema, isObject, joinPath } from './structural.ts';
 import type { SchemaNode } from './structural.ts';
+
+export interface FieldCause {
+  /** FieldValueInvalid | FieldValueRequired | FieldValueNotSupported | FieldValueTypeInvalid | FieldValueForbidden | FieldValueTooLong | FieldValueTooMany | FieldValueDuplicate */
+  reason: string;
+  /** The part of the apiserver's message after `<field>: `. */
+  message: string;
+  /** e.g. "spec.cidr" */
+  field: string;
+}
 
 /** A Go-style rendering of a bad value as field.Error prints it. */
 function formatValue(value: unknown): string {

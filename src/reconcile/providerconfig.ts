@@ -1,0 +1,190 @@
+// The ProviderConfig controller: probes a ProviderConfig's credentials through its provider plugin,
+// reports Ready, and holds it (and its Secrets) while managed objects use it.
+import { isDeepStrictEqual } from 'node:util';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import { isCloudError } from '../cloud/errors.ts';
+import type { Cache } from '../runtime/cache.ts';
+import { systemClock, type Clock } from '../runtime/clock.ts';
+import { isTrue, READY, RECONCILING, setCondition, type Condition } from '../runtime/conditions.ts';
+import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
+import type { EventType } from '../runtime/events.ts';
+import { FINALIZER, hasFinalizer } from '../runtime/finalizers.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
+import type { ObjectWriter } from './managed.ts';
+import { ConfigError, SecretNotLoaded, type ProbeResult } from './provider.ts';
+import { isTrimmed, SECRETS_INDEX, type ProviderConfig, type ProviderRegistry } from './provider-registry.ts';
+import { applyCondition, mergePatch, type ConditionChange } from './status.ts';
+import { Backoff, kubeTime, type BackoffOptions } from './timing.ts';
+
+export interface ProviderConfigReconcilerOptions {
+  registry: ProviderRegistry;
+  providerConfigs: Cache<ProviderConfig>;
+  secrets: Cache<V1Secret>;
+  writer: ObjectWriter<ProviderConfig>;
+  secretWriter: Pick<ObjectWriter<V1Secret>, 'addFinalizer' | 'removeFinalizer'>;
+  /** Reads a Secret cached without its data again, now that a ProviderConfig reads it. */
+  loadSecret: (namespace: string, name: string) => Promise<void>;
+  /** Objects (of every managed kind) using the ProviderConfig "namespace/name". */
+  users: (key: string) => KubernetesObject[];
+  events: { event(obj: KubernetesObject, type: EventType, reason: string, message: string): void };
+  backoff?: BackoffOptions;
+  clock?: Clock;
+}
+
+/**
+ * Probes a ProviderConfig's credentials when its spec or Secrets change (never periodically:
+ * steady state makes no cloud call) and reports Ready; holds it and its Secrets while managed
+ * objects use it, so deleting everything at once still deletes the cloud resources first.
+ */
+export class ProviderConfigReconciler {
+  readonly #o: ProviderConfigReconcilerOptions;
+  readonly #clock: Clock;
+  readonly #backoff: Backoff;
+  /** uid -> fingerprint whose probe succeeded. */
+  readonly #probed = new Map<string, string>();
+  readonly #ownWrites = new OwnWrites<ProviderConfig>();
+
+  constructor(options: ProviderConfigReconcilerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#backoff = new Backoff(options.backoff);
+  }
+
+  reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult> => {
+    const cached = this.#o.providerConfigs.getByKey(key);
+    if (!cached) {
+      this.#ownWrites.forget(key);
+      return;
+    }
+    const pc = this.#ownWrites.fresh(key, cached);
+    if (pc.metadata.deletionTimestamp) return this.#finalize(key, pc);
+    const versions = new Set([cached.metadata.resourceVersion ?? '', pc.metadata.resourceVersion ?? '']);
+    let current = pc;
+    const keep = (updated: ProviderConfig | undefined) => {
+      if (!updated) return;
+      versions.add(current.metadata.resourceVersion ?? '');
+      current = updated;
+    };
+    try {
+      if (!hasFinalizer(pc, FINALIZER)) keep(await this.#o.writer.addFinalizer(pc));
+      await this.#holdSecrets(current);
+      return await this.#check(key, current, ctx, keep);
+    } finally {
+      if (current !== pc) this.#ownWrites.record(key, versions, current);
+    }
+  };
+
+  /** Builds the client and probes it when its settings changed since the last successful probe. */
+  async #check(key: string, pc: ProviderConfig, ctx: ReconcileContext, keep: (updated: ProviderConfig | undefined) => void): Promise<ReconcileResult> {
+    const uid = pc.metadata.uid ?? '';
+    const write = async (change: ConditionChange, observed?: ProbeResult) => keep(await this.#write(pc, change, observed));
+    await this.#loadSecrets(pc);
+    let entry;
+    try {
+      entry = this.#o.registry.client(pc);
+    } catch (err) {
+      // Cached a moment ago without its data, and changed since: its next version comes with it.
+      if (err instanceof SecretNotLoaded) return { requeueAfter: this.#backoff.next(key, { generation: pc.metadata.generation }) };
+      if (!(err instanceof ConfigError)) throw err;
+      this.#probed.delete(uid);
+      await write({ phase: 'stalled', reason: 'InvalidConfiguration', message: err.message });
+      return;
+    }
+    const settled = pc.status?.observedGeneration === pc.metadata.generation && isTrue(pc.status?.conditions, READY);
+    // After a restart a Ready ProviderConfig is trusted as it is; a later Secret change probes again.
+    if (settled && !this.#probed.has(uid)) this.#probed.set(uid, entry.fingerprint);
+    if (settled && this.#probed.get(uid) === entry.fingerprint) return;
+    try {
+      const probed = await entry.provider.probe(entry.client);
+      this.#probed.set(uid, entry.fingerprint);
+      this.#backoff.reset(key);
+      await write({ phase: 'ready', reason: 'Available', message: probed.message }, probed);
+      return;
+    } catch (err) {
+      if (!isCloudError(err)) throw err;
+      this.#probed.delete(uid);
+      const message = err.describe();
+      ctx.log.info({ err: message }, 'ProviderConfig probe failed');
+      if (err.kind === 'terminal') {
+        this.#o.events.event(pc, 'Warning', 'InvalidConfiguration', message);
+        await write({ phase: 'stalled', reason: 'InvalidConfiguration', message });
+        return;
+      }
+      const wait = this.#backoff.next(key, { atLeastMs: err.retryAfterMs, generation: pc.metadata.generation });
+      const next = `next attempt at ${kubeTime(this.#clock.now() + wait)}`;
+      if (err.kind === 'unauthorized') {
+        this.#o.events.event(pc, 'Warning', 'AuthenticationFailed', message);
+        await write({ phase: 'reconciling', reason: 'AuthenticationFailed', message: `${message}; check the credentials; ${next}` });
+      } else {
+        await write({ phase: 'reconciling', reason: 'TransientError', message: `${message}; ${next}` });
+      }
+      return { requeueAfter: wait };
+    }
+  }
+
+  async #finalize(key: string, pc: ProviderConfig): Promise<ReconcileResult> {
+    if (!hasFinalizer(pc, FINALIZER)) return;
+    const users = this.#o.users(key);
+    if (users.length > 0) {
+      const names = users.map((u) => `${u.kind} ${u.metadata?.namespace}/${u.metadata?.name}`).sort();
+      // Ready stays as it is: the objects still being deleted need this ProviderConfig.
+      await this.#patch(pc, (conditions, generation, now) =>
+        setCondition(conditions, { type: RECONCILING, status: 'True', reason: 'DeletionBlocked', message: `waiting for ${names.join(', ')} to be deleted` }, generation, now),
+      );
+      return;
+    }
+    await this.#o.writer.removeFinalizer(pc);
+    this.#o.registry.remove(pc.metadata.uid ?? '');
+    this.#probed.delete(pc.metadata.uid ?? '');
+    await this.#releaseSecrets(pc.metadata.namespace ?? '', pc);
+  }
+
+  async #loadSecrets(pc: ProviderConfig): Promise<void> {
+    const namespace = pc.metadata.namespace ?? '';
+    for (const ref of this.#o.registry.secretRefs(pc)) {
+      const secret = this.#o.secrets.get(namespace, ref.name);
+      if (secret && isTrimmed(secret)) await this.#o.loadSecret(namespace, ref.name);
+    }
+  }
+
+  /** The Secrets a live ProviderConfig reads carry the finalizer; the others in the namespace lose it. */
+  async #holdSecrets(pc: ProviderConfig): Promise<void> {
+    const namespace = pc.metadata.namespace ?? '';
+    for (const ref of this.#o.registry.secretRefs(pc)) {
+      const secret = this.#o.secrets.get(namespace, ref.name);
+      if (secret && !secret.metadata?.deletionTimestamp && !hasFinalizer(secret, FINALIZER)) await this.#o.secretWriter.addFinalizer(secret);
+    }
+    await this.#releaseSecrets(namespace);
+  }
+
+  async #releaseSecrets(namespace: string, leaving?: ProviderConfig): Promise<void> {
+    for (const secret of this.#o.secrets.list(namespace)) {
+      if (!hasFinalizer(secret, FINALIZER)) continue;
+      const readers = this.#o.providerConfigs.byIndex(SECRETS_INDEX, `${namespace}/${secret.metadata?.name ?? ''}`);
+      if (readers.every((pc) => pc.metadata.uid === leaving?.metadata.uid)) await this.#o.secretWriter.removeFinalizer(secret);
+    }
+  }
+
+  #write(pc: ProviderConfig, change: ConditionChange, observed?: ProbeResult): Promise<ProviderConfig | undefined> {
+    return this.#patch(pc, (conditions, generation, now) => applyCondition(conditions, change, generation, now), observed);
+  }
+
+  async #patch(
+    pc: ProviderConfig,
+    conditions: (current: Condition[] | undefined, generation: number | undefined, now: Date) => Condition[],
+    observed?: ProbeResult,
+  ): Promise<ProviderConfig | undefined> {
+    // The generation probed, even if a conflict makes this write see a newer object.
+    const generation = pc.metadata.generation;
+    return this.#o.writer.patchStatus(pc, (current) => {
+      const next = {
+        ...current.status,
+        observedGeneration: generation,
+        ...(observed?.endpoints ? { endpoints: observed.endpoints } : {}),
+        ...(observed?.projectID ? { projectID: observed.projectID } : {}),
+        conditions: conditions(current.status?.conditions as Condition[] | undefined, generation, new Date(this.#clock.now())),
+      };
+      return isDeepStrictEqual(next, current.status ?? {}) ? undefined : mergePatch(current.status ?? {}, next);
+    });
+  }
+}
