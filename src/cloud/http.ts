@@ -22,8 +22,10 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Appended to the URL; arrays repeat the parameter, undefined values are skipped. */
   query?: Record<string, QueryValue>;
-  /** Sent as JSON. */
+  /** Sent as JSON, serialised once: every attempt (and `authorize`) sees the same bytes. */
   json?: unknown;
+  /** Sent as these exact bytes, instead of `json`. */
+  body?: { bytes: Buffer | string; contentType: string };
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -33,7 +35,23 @@ export interface HttpResponse<T = unknown> {
   headers: Record<string, string>;
   /** Parsed JSON body, undefined when empty or not JSON. */
   body: T;
+  /** The body's bytes as received. */
+  raw: Buffer;
 }
+
+/** A request as it is about to be sent: what a signature covers. */
+export interface OutgoingRequest {
+  method: HttpRequest['method'];
+  /** With the query. */
+  url: URL;
+  body: Buffer | undefined;
+}
+
+/**
+ * Headers computed for each attempt over the exact request (e.g. a signature with an expiry, so a
+ * retry is signed afresh). Called after the rate limit let the attempt go, just before sending.
+ */
+export type Authorize = (request: OutgoingRequest) => Record<string, string> | Promise<Record<string, string>>;
 
 /** What a cloud's classifier sees of a failed response. */
 export interface ErrorResponse {
@@ -68,6 +86,7 @@ export interface HttpClientOptions extends TlsOptions {
   retry?: Partial<RetryPolicy>;
   logger?: Logger;
   userAgent?: string;
+  authorize?: Authorize;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -116,6 +135,10 @@ function parseJson(text: string, contentType: string | undefined): unknown {
   return undefined;
 }
 
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -142,7 +165,10 @@ export class HttpClient {
   readonly #retry: RetryPolicy;
   readonly #logger: Logger | undefined;
   readonly #userAgent: string;
+  readonly #authorize: Authorize | undefined;
   readonly #clockOffsets = new Map<string, number>();
+  /** service -> headers every request to it carries (e.g. a negotiated API microversion). */
+  readonly #serviceHeaders = new Map<string, Record<string, string>>();
 
   constructor(options: HttpClientOptions) {
     this.provider = options.provider;
@@ -155,15 +181,28 @@ export class HttpClient {
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#logger = options.logger;
     this.#userAgent = options.userAgent ?? 'cloudnet-operator';
+    this.#authorize = options.authorize;
+  }
+
+  /** Headers every later request to `service` carries (a request's own headers win). */
+  setServiceHeaders(service: string, headers: Record<string, string>): void {
+    this.#serviceHeaders.set(service, lowerCased(headers));
   }
 
   /** Sends the request; resolves for 2xx/3xx, throws a CloudError otherwise. */
   async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
     const url = buildUrl(req.url, req.query);
-    const headers: Record<string, string> = { 'user-agent': this.#userAgent, accept: 'application/json' };
-    for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
+    const headers: Record<string, string> = {
+      'user-agent': this.#userAgent,
+      accept: 'application/json',
+      ...this.#serviceHeaders.get(req.service),
+      ...lowerCased(req.headers ?? {}),
+    };
     let body: Buffer | undefined;
-    if (req.json !== undefined) {
+    if (req.body !== undefined) {
+      body = Buffer.from(req.body.bytes);
+      headers['content-type'] = req.body.contentType;
+    } else if (req.json !== undefined) {
       body = Buffer.from(JSON.stringify(req.json));
       headers['content-type'] = 'application/json';
     }
@@ -204,10 +243,11 @@ export class HttpClient {
   async #attempt(
     req: HttpRequest,
     url: URL,
-    headers: Record<string, string>,
+    baseHeaders: Record<string, string>,
     body: Buffer | undefined,
   ): Promise<HttpResponse | CloudError> {
     await this.bucket.acquire(req.signal);
+    const headers = this.#authorize ? { ...baseHeaders, ...lowerCased(await this.#authorize({ method: req.method, url, body })) } : baseHeaders;
     const timeout = new AbortController();
     const timeoutMs = req.timeoutMs ?? this.#timeoutMs;
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
@@ -225,7 +265,7 @@ export class HttpClient {
       const contentType = response.headers['content-type'];
       if (response.status < 400) {
         const parsed = parseJson(response.body.toString('utf8'), contentType);
-        return { status: response.status, headers: response.headers, body: parsed };
+        return { status: response.status, headers: response.headers, body: parsed, raw: response.body };
       }
       // Clouds echo request data in error messages: redact before anything reads the body.
       const text = this.redactor.redact(response.body.toString('utf8'));

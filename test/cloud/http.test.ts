@@ -254,6 +254,57 @@ describe('HttpClient metrics and request shape', () => {
     );
   });
 
+  it('sends raw bytes as given, and returns the raw answer beside the parsed one', async () => {
+    await withServer(
+      () => ({ status: 200, body: { ok: true } }),
+      async (server) => {
+        const http = client();
+        const response = await http.request({ method: 'POST', url: `${server.url}/x`, body: { bytes: '{"b": 1,  "a":2}', contentType: 'application/json' }, service: 's', operation: 'op' });
+        expect(server.seen[0]?.raw).toBe('{"b": 1,  "a":2}');
+        expect(response.raw.toString('utf8')).toBe('{"ok":true}');
+        expect(response.body).toEqual({ ok: true });
+        http.close();
+      },
+    );
+  });
+
+  it('authorize signs each attempt over its exact method, URL and bytes; a retry is signed afresh', async () => {
+    await withServer(failingFirst(1, 503), async (server) => {
+      const signed: { method: string; url: string; body: string | undefined }[] = [];
+      const http = client({
+        authorize: async ({ method, url, body }) => {
+          signed.push({ method, url: url.toString(), body: body?.toString('utf8') });
+          return { Authorization: `sig-${signed.length}` };
+        },
+      });
+      await http.request({ method: 'PUT', url: `${server.url}/v2/x`, query: { b: '2', a: '1' }, json: { name: 'n' }, service: 's', operation: 'op' });
+      expect(signed).toEqual([
+        { method: 'PUT', url: `${server.url}/v2/x?b=2&a=1`, body: '{"name":"n"}' },
+        { method: 'PUT', url: `${server.url}/v2/x?b=2&a=1`, body: '{"name":"n"}' },
+      ]);
+      expect(server.seen.map((r) => [r.headers.authorization, r.raw])).toEqual([
+        ['sig-1', '{"name":"n"}'],
+        ['sig-2', '{"name":"n"}'],
+      ]);
+      http.close();
+    });
+  });
+
+  it("sends a service's default headers on its requests only; a request's own headers win", async () => {
+    await withServer(
+      () => ({ status: 200, body: {} }),
+      async (server) => {
+        const http = client();
+        http.setServiceHeaders('compute', { 'OpenStack-API-Version': 'compute 2.93' });
+        await http.request({ method: 'GET', url: `${server.url}/servers`, service: 'compute', operation: 'op' });
+        await http.request({ method: 'GET', url: `${server.url}/networks`, service: 'network', operation: 'op' });
+        await http.request({ method: 'GET', url: `${server.url}/servers`, service: 'compute', operation: 'op', headers: { 'openstack-api-version': 'compute 2.1' } });
+        expect(server.seen.map((r) => r.headers['openstack-api-version'])).toEqual(['compute 2.93', undefined, 'compute 2.1']);
+        http.close();
+      },
+    );
+  });
+
   it('keeps connections alive between requests', async () => {
     await withServer(
       () => ({ status: 200, body: {} }),

@@ -11,6 +11,8 @@ export interface Seen {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** The body as sent. */
+  raw: string;
   at: number;
   /** Client port of the connection, to see keep-alive reuse. */
   remotePort: number | undefined;
@@ -47,7 +49,8 @@ export async function startServer(handler: Handler, tlsMaterial?: { key: string;
         path: url.pathname,
         query: url.searchParams,
         headers: req.headers,
-        body: text === '' ? undefined : JSON.parse(text),
+        body: text === '' || !req.headers['content-type']?.includes('json') ? undefined : JSON.parse(text),
+        raw: text,
         at: performance.now(),
         remotePort: req.socket.remotePort,
       };
