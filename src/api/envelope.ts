@@ -115,5 +115,19 @@ export function managedStatus<O extends TObject>(observed: O) {
         },
       ),
     ),
+    pendingOperation: Type.Optional(
+      Type.Object(
+        {
+          action: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('delete')]),
+          id: Type.Optional(Type.String({ description: "The cloud's operation, when it gave one to poll." })),
+          startedAt: Type.String({ description: 'When the cloud accepted the mutation.', format: 'date-time' }),
+        },
+        {
+          description:
+            'A mutation the cloud accepted and is still carrying out: polled until it is done (also after ' +
+            'a restart), never sent again meanwhile.',
+        },
+      ),
+    ),
   });
 }

@@ -1,25 +1,26 @@
-// The only kind-specific code the generic reconciler (managed.ts) drives: one Adapter per kind.
+// The only kind-specific code the generic reconciler drives: one Adapter per kind (docs/design.md,
+// "The reconcile contract"; docs/adding-a-kind.md walks through one).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/kind.ts';
 import type { CloudError } from '../cloud/errors.ts';
 import type { ResourceType } from '../runtime/client.ts';
 import type { Condition } from '../runtime/conditions.ts';
+import type { MarkStyle } from './marks.ts';
 import type { Provider } from './provider.ts';
-
-export const MANAGED_TAG = 'cloudnet-managed';
-const UID_TAG_PREFIX = 'cloudnet-uid:';
-
-/** The tag that ties a cloud resource to one object, across lost status writes and restarts. */
-export const ownerTag = (uid: string): string => `${UID_TAG_PREFIX}${uid}`;
-
-/** Tags only the operator sets (the CRD schemas reserve the `cloudnet-` prefix). */
-export const isOperatorTag = (tag: string): boolean => tag === MANAGED_TAG || tag.startsWith(UID_TAG_PREFIX);
 
 export type ManagementPolicy = 'Managed' | 'ObserveOnly';
 export type DeletionPolicy = 'Delete' | 'Orphan';
 
 export interface PendingCreate {
   name: string;
+  startedAt: string;
+}
+
+/** A mutation the cloud accepted and is still carrying out (status.pendingOperation). */
+export interface PendingOperation {
+  action: 'create' | 'update' | 'delete';
+  /** The cloud's operation, when it gave one to poll. */
+  id?: string;
   startedAt: string;
 }
 
@@ -41,6 +42,7 @@ export interface ManagedObject<R = unknown, F = unknown, S = unknown> extends Ku
     lastSyncTime?: string;
     conditions?: Condition[];
     pendingCreate?: PendingCreate;
+    pendingOperation?: PendingOperation;
   };
 }
 
@@ -129,13 +131,64 @@ export class CloudPrecondition extends Error {
   }
 }
 
-export type Readiness = { ready: true } | { ready: false; reason: 'WaitingForCloud'; message: string };
+/**
+ * Where an observed resource stands (ORC's progress status): ready; still in transition, to look
+ * at again after `pollAfterMs` (the adapter's schedule, not the error backoff), and, while `busy`,
+ * refusing changes so none is sent; or failed for good (the object stalls until its spec changes
+ * or the drift check comes).
+ */
+export type Progress =
+  | { state: 'ready' }
+  | { state: 'progressing'; reason: string; message: string; pollAfterMs: number; busy: boolean }
+  | { state: 'failed'; reason: string; message: string };
+
+export const READY: Progress = { state: 'ready' };
+
+export function progressing(message: string, pollAfterMs: number, options: { reason?: string; busy?: boolean } = {}): Progress {
+  return { state: 'progressing', reason: options.reason ?? 'WaitingForCloud', message, pollAfterMs, busy: options.busy ?? false };
+}
+
+export const failed = (reason: string, message: string): Progress => ({ state: 'failed', reason, message });
+
+/**
+ * A mutation the cloud took but has not finished (Nova's 202, an Exoscale operation): the
+ * resource's id when the answer names it, the operation to poll when there is one, and when to
+ * look again.
+ */
+export interface Accepted {
+  accepted: true;
+  id?: string;
+  operation?: string;
+  pollAfterMs: number;
+}
+
+export const accepted = (answer: Omit<Accepted, 'accepted'>): Accepted => ({ accepted: true, ...answer });
+
+export const isAccepted = (answer: unknown): answer is Accepted => typeof answer === 'object' && answer !== null && (answer as Accepted).accepted === true;
+
+/** Where an operation stands: `id` is the resource it made, when it says. */
+export type OperationStatus =
+  | { state: 'pending'; pollAfterMs: number }
+  | { state: 'done'; id?: string }
+  | { state: 'failed'; reason: string; message: string };
+
+/**
+ * Finding the resource of a create whose answer was lost, on a cloud that took the create without
+ * the marks (Neutron before tags on create): the single unmarked resource of that name and scope,
+ * created since the recorded intent, in the cloud's clock.
+ */
+export interface IntentAdoption<R, O, C> {
+  /** Resources named `name` in the scope `resource` and `refs` select (e.g. the network of a subnet). */
+  listByName(cloud: C, name: string, resource: R, refs: ResolvedRefs): Promise<O[]>;
+  /** How far the cloud's clock is ahead of ours (negative: behind), as far as the client has seen; undefined while unknown. */
+  clockOffsetMs?(cloud: C): number | undefined;
+}
 
 /**
  * What differs between kinds. R: spec.resource, F: spec.import.filter, S: status.resource,
- * O: the cloud's own object, C: the cloud client of the provider.
+ * O: the cloud's own object, C: the cloud client of the provider, M: the cloud's ownership marks.
  */
-export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C = unknown> {
+export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C = unknown, M = readonly string[]> {
   kind: string;
   /** The Kubernetes resource type of the kind (informers, status patches). */
   resource: ResourceType;
@@ -153,40 +206,44 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
   cloudName?(obj: ManagedObject<R, F, S>): string;
   /** The resource, or undefined when it does not exist. */
   get(cloud: C, id: string): Promise<O | undefined>;
-  /** Resources carrying `tag` (the object's ownership tag). */
-  listOwned(cloud: C, tag: string): Promise<O[]>;
   /** Candidates for import.filter; `refs` resolves its importReferences. */
   listForImport(cloud: C, filter: F, refs: ResolvedRefs): Promise<O[]>;
+
+  /** How the cloud marks resources as the operator's. */
+  marks: MarkStyle<M>;
+  marksOf(observed: O): M;
+  /** The user's own marks from spec.resource (the operator adds its ownership marks). */
+  userMarks(resource: R): M;
+  /** Resources marked as the object `uid`'s. */
+  listOwned(cloud: C, uid: string): Promise<O[]>;
+  /** Replaces the resource's marks; returns the resource as it now is. */
+  setMarks(cloud: C, observed: O, marks: M): Promise<O>;
   /**
-   * Resources named `name` in the scope `resource` and `refs` select (e.g. the network of a
-   * subnet): the candidates of a create whose answer and tags were lost.
+   * Whether the create request carries the marks (a lost answer then leaves a marked, findable
+   * resource). Default true. A cloud that may not needs intentAdoption.
    */
-  listByName(cloud: C, name: string, resource: R, refs: ResolvedRefs): Promise<O[]>;
-  /**
-   * How far the clock that stamps createdAt is ahead of ours (negative: behind), as far as the
-   * client has seen (e.g. HTTP Date headers); undefined while unknown.
-   */
-  clockOffsetMs?(cloud: C): number | undefined;
-  /** Creates the resource with these tags (in the same request where the cloud allows it). */
-  create(cloud: C, desired: Desired<R>, tags: string[]): Promise<O>;
-  /** Only the changed mutable fields (tags excluded: the reconciler keeps them), or undefined. */
+  marksOnCreate?(cloud: C): Promise<boolean>;
+  intentAdoption?: IntentAdoption<R, O, C>;
+  /** RFC 3339 creation time as the cloud reports it (the oldest of duplicates is kept; intent adoption matches it). */
+  createdAt(observed: O): string | undefined;
+
+  /** Creates the resource with these marks (in the same request where the cloud allows it). */
+  create(cloud: C, desired: Desired<R>, marks: M): Promise<O | Accepted>;
+  /** Only the changed mutable fields (marks excluded: the reconciler keeps them), or undefined. */
   diff(desired: Desired<R>, observed: O): Record<string, unknown> | undefined;
   /** Sends `patch` (from diff); `desired` is what it was computed from. */
-  update(cloud: C, observed: O, patch: Record<string, unknown>, desired: Desired<R>): Promise<O>;
-  delete(cloud: C, id: string): Promise<void>;
-  /** Replaces the resource's tags; returns the resource as it now is. */
-  setTags(cloud: C, observed: O, tags: string[]): Promise<O>;
-  /** The user's tags from spec.resource (the operator adds its ownership tags). */
-  userTags(resource: R): string[];
+  update(cloud: C, observed: O, patch: Record<string, unknown>, desired: Desired<R>): Promise<O | Accepted>;
+  /** Deletes the resource (one already gone counts as deleted); Accepted while the cloud is still at it. */
+  delete(cloud: C, id: string): Promise<void | Accepted>;
+  /** Polls an operation an Accepted named; required of adapters whose mutations answer with one. */
+  operation?(cloud: C, id: string): Promise<OperationStatus>;
+
   id(observed: O): string;
-  tags(observed: O): string[];
-  /** RFC 3339 creation time as the cloud reports it. */
-  createdAt(observed: O): string | undefined;
   summarize(observed: O): S;
-  readiness(observed: O): Readiness;
+  progress(observed: O): Progress;
 }
 
-export type AnyAdapter = Adapter<any, any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type AnyAdapter = Adapter<any, any, any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The Kubernetes resource type of a cloudnet.io kind. */
 export function cloudnetResource(definition: { kind: string; plural: string }): ResourceType {
@@ -194,17 +251,17 @@ export function cloudnetResource(definition: { kind: string; plural: string }): 
 }
 
 /** The members of an adapter that its API definition and its cloud fix, stated there once. */
-export function kindOf<C>(definition: { kind: string; plural: string }, provider: Provider<C>): Pick<Adapter<unknown, unknown, unknown, unknown, C>, 'kind' | 'resource' | 'provider'> {
+export function kindOf<C>(definition: { kind: string; plural: string }, provider: Provider<C>): Pick<Adapter<unknown, unknown, unknown, unknown, C, unknown>, 'kind' | 'resource' | 'provider'> {
   return { kind: definition.kind, resource: cloudnetResource(definition), provider };
 }
 
 /** What an object's spec.resource references. */
-export function specReferences<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>): Ref[] {
+export function specReferences<R, F, S>(adapter: Pick<Adapter<R>, 'references'>, obj: ManagedObject<R, F, S>): Ref[] {
   return obj.spec?.resource === undefined ? [] : adapter.references(obj.spec.resource);
 }
 
 /** What an object's import filter references. */
-export function importReferences<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>): Ref[] {
+export function importReferences<R, F, S>(adapter: Pick<Adapter<R, F>, 'importReferences'>, obj: ManagedObject<R, F, S>): Ref[] {
   const filter = obj.spec?.import?.filter;
   return filter === undefined || !adapter.importReferences ? [] : adapter.importReferences(filter);
 }
@@ -212,7 +269,7 @@ export function importReferences<R, F, S>(adapter: Adapter<R, F, S>, obj: Manage
 export const isSelfReference = (adapter: { kind: string }, obj: ManagedObject, ref: Ref): boolean =>
   ref.kind === adapter.kind && ref.name === obj.metadata.name;
 
-export function cloudNameOf<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>): string {
+export function cloudNameOf<R, F, S>(adapter: Pick<Adapter<R, F, S>, 'cloudName'>, obj: ManagedObject<R, F, S>): string {
   if (adapter.cloudName) return adapter.cloudName(obj);
   return explicitName(obj) ?? obj.metadata.name;
 }
@@ -221,7 +278,7 @@ export function cloudNameOf<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObje
  * The name to keep on an existing resource: an imported one keeps the name it has (its summary's
  * `name`) unless spec.resource.name says otherwise.
  */
-export function enforcedNameOf<R, F, S>(adapter: Adapter<R, F, S>, obj: ManagedObject<R, F, S>, observedName: string | undefined): string {
+export function enforcedNameOf<R, F, S>(adapter: Pick<Adapter<R, F, S>, 'cloudName'>, obj: ManagedObject<R, F, S>, observedName: string | undefined): string {
   if (obj.spec.import && !adapter.cloudName && observedName !== undefined) return explicitName(obj) ?? observedName;
   return cloudNameOf(adapter, obj);
 }

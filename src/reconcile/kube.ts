@@ -6,7 +6,21 @@ import { getCondition, isTrue, READY, type Condition } from '../runtime/conditio
 import { addFinalizer, FINALIZER, removeFinalizer } from '../runtime/finalizers.ts';
 import { patchStatus } from '../runtime/status.ts';
 import { importReferences, isBlocking, isSelfReference, specReferences, type AnyAdapter, type ManagedObject, type Ref } from './adapter.ts';
-import type { ClusterView, ObjectWriter } from './managed.ts';
+
+/** Kubernetes writes of a reconciled kind. */
+export interface ObjectWriter<T> {
+  /** Merge-patches status with what `compute` derives from the current object; undefined = nothing to write. */
+  patchStatus(obj: T, compute: (current: T) => unknown): Promise<T | undefined>;
+  addFinalizer(obj: T): Promise<T | undefined>;
+  removeFinalizer(obj: T): Promise<T | undefined>;
+}
+
+/** The cached objects of every managed kind. */
+export interface ClusterView {
+  get(kind: string, namespace: string, name: string): ManagedObject | undefined;
+  /** Objects whose spec.resource references this one with a blocking reference (they keep it from being deleted). */
+  dependents(kind: string, namespace: string, name: string): ManagedObject[];
+}
 
 /** Cache index: "Kind/namespace/name" of every object spec.resource or the import filter references (their changes wake it). */
 export const REFERENCES_INDEX = 'references';

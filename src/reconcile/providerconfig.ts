@@ -10,7 +10,7 @@ import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts
 import type { EventType } from '../runtime/events.ts';
 import { FINALIZER, hasFinalizer } from '../runtime/finalizers.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
-import type { ObjectWriter } from './managed.ts';
+import type { ObjectWriter } from './kube.ts';
 import { ConfigError, SecretNotLoaded, type ProbeResult } from './provider.ts';
 import { isTrimmed, SECRETS_INDEX, type ProviderConfig, type ProviderRegistry } from './provider-registry.ts';
 import { applyCondition, mergePatch, type ConditionChange } from './status.ts';

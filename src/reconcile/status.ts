@@ -1,7 +1,7 @@
 // The status a reconcile step leaves behind, and the merge patch that writes only what changed.
 import { isDeepStrictEqual } from 'node:util';
 import { ensureReady, markReady, markReconciling, markStalled, type Condition } from '../runtime/conditions.ts';
-import type { ManagedObject, PendingCreate } from './adapter.ts';
+import type { ManagedObject, PendingCreate, PendingOperation } from './adapter.ts';
 import { kubeTime } from './timing.ts';
 
 /** kstatus states: done, in progress (or waiting on something that will resolve), stuck until the spec changes. */
@@ -25,6 +25,8 @@ export interface StatusChange<S = unknown> {
   synced?: boolean;
   /** null clears it. */
   pendingCreate?: PendingCreate | null;
+  /** null clears it. */
+  pendingOperation?: PendingOperation | null;
   condition?: ConditionChange;
 }
 
@@ -48,6 +50,8 @@ export function nextStatus<S>(obj: ManagedObject<unknown, unknown, S>, change: S
   else if (change.id !== undefined) next.id = change.id;
   if (change.pendingCreate === null) delete next.pendingCreate;
   else if (change.pendingCreate !== undefined) next.pendingCreate = change.pendingCreate;
+  if (change.pendingOperation === null) delete next.pendingOperation;
+  else if (change.pendingOperation !== undefined) next.pendingOperation = change.pendingOperation;
   // As the API server would store it after a merge patch (no undefined or null members), so equality is exact.
   if (change.resource !== undefined) next.resource = JSON.parse(JSON.stringify(change.resource, (_key, value: unknown) => (value === null ? undefined : value))) as S;
   if (change.synced) next.lastSyncTime = kubeTime(now);

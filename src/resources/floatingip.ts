@@ -9,8 +9,8 @@ import { isCloudError } from '../cloud/errors.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronFloatingIp } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
-import { CloudPrecondition, kindOf, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
-import { changedFields, defined, neutronResource } from './neutron.ts';
+import { CloudPrecondition, failed, kindOf, READY, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
+import { adoptByName, changedFields, defined, neutronResource } from './neutron.ts';
 
 /** The port (and fixed address) the floating IP should point at; port_id null = not associated. */
 function association(r: FloatingIPResource, refs: ResolvedRefs): { port_id: string | null; fixed_ip_address?: string } {
@@ -79,7 +79,7 @@ export const floatingIP: Adapter<FloatingIPResource, FloatingIPImportFilter, Flo
       tags: f.tags,
     }),
   // Floating IPs have no name: a lost create is found by everything else it was created with.
-  listByName: (cloud, _name, r, refs) =>
+  intentAdoption: adoptByName((cloud, _name, r, refs) =>
     cloud.neutron.floatingIps.list({
       filters: {
         floating_network_id: refs.id('Network', r.floatingNetworkRef.name),
@@ -88,6 +88,7 @@ export const floatingIP: Adapter<FloatingIPResource, FloatingIPImportFilter, Flo
         description: r.description,
       },
     }),
+  ),
   create: (cloud, { resource, refs }, tags) => {
     const { port_id, fixed_ip_address } = association(resource, refs);
     return waitingForRouter(cloud, resource, () =>
@@ -119,9 +120,6 @@ export const floatingIP: Adapter<FloatingIPResource, FloatingIPImportFilter, Flo
     tags: [...(o.tags ?? [])].sort(),
   }),
   // Without an L3 agent a floating IP stays DOWN (associated or not): existing, and associated as
-  // asked (update would have failed otherwise), is all that can be awaited.
-  readiness: (o) =>
-    o.status === 'ERROR'
-      ? { ready: false, reason: 'WaitingForCloud', message: `floating IP ${o.id} (${o.floating_ip_address}) is in ERROR` }
-      : { ready: true },
+  // asked (update would have failed otherwise), is all that can be awaited. ERROR is for good.
+  progress: (o) => (o.status === 'ERROR' ? failed('CloudResourceError', `floating IP ${o.id} (${o.floating_ip_address}) is in ERROR`) : READY),
 };

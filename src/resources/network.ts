@@ -4,7 +4,7 @@ import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronNetwork } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
 import { kindOf, type Adapter } from '../reconcile/adapter.ts';
-import { activeOrAdminDown, changedFields, defined, neutronResource, standardSummary } from './neutron.ts';
+import { activeOrAdminDown, adoptByName, changedFields, defined, neutronResource, standardSummary } from './neutron.ts';
 
 /** The mutable Neutron fields and their desired values. */
 const mutable = (r: NetworkResource, name: string) => ({
@@ -27,7 +27,7 @@ export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObser
       filters: { name: f.name, 'router:external': f.external, shared: f.shared, project_id: f.projectID },
       tags: f.tags,
     }),
-  listByName: (cloud, name) => cloud.neutron.networks.list({ filters: { name } }),
+  intentAdoption: adoptByName((cloud, name) => cloud.neutron.networks.list({ filters: { name } })),
   create: (cloud, { resource, name }, tags) =>
     cloud.neutron.networks.create({
       ...defined(mutable(resource, name)),
@@ -48,5 +48,5 @@ export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObser
     availabilityZoneHints: o.availability_zone_hints,
     subnets: o.subnets,
   }),
-  readiness: activeOrAdminDown('network'),
+  progress: activeOrAdminDown('network'),
 };

@@ -2,54 +2,67 @@
 // normalisation, routes and the standard attributes in status.
 import { formatIP, formatPrefix, maskedPrefix, parseCIDR, parseIP } from '../net/ip.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
-import type { NeutronCollection } from '../cloud/openstack/neutron.ts';
+import { TAG_CREATION_EXTENSION, type NeutronCollection } from '../cloud/openstack/neutron.ts';
 import type { NeutronFixedIpRequest, NeutronHostRoute, NeutronStandardAttrs } from '../cloud/openstack/types.ts';
-import type { Adapter, Readiness, ResolvedRefs } from '../reconcile/adapter.ts';
+import { failed, progressing, READY, type Adapter, type IntentAdoption, type Progress, type ResolvedRefs } from '../reconcile/adapter.ts';
+import { ownerTag, tagMarks } from '../reconcile/marks.ts';
 
 /** What the shared members use of a kind's collection. */
 type Collection<T extends NeutronStandardAttrs> = Pick<NeutronCollection<T, Record<string, unknown>>, 'get' | 'list' | 'update' | 'delete' | 'replaceTags'>;
 
+/** How often a Neutron resource in transition is looked at again. */
+export const NEUTRON_POLL_MS = 2_000;
+
 /**
- * The Adapter members every Neutron kind implements alike. setTags keeps whatever else the
+ * The Adapter members every Neutron kind implements alike. setMarks keeps whatever else the
  * observed object carries (a router's interface ports).
  */
 export type NeutronMembers<T extends NeutronStandardAttrs> = Pick<
   Adapter<{ tags?: string[] }, unknown, unknown, T, OpenStackClient>,
-  'get' | 'listOwned' | 'delete' | 'userTags' | 'id' | 'tags' | 'createdAt' | 'clockOffsetMs'
+  'get' | 'listOwned' | 'delete' | 'marks' | 'marksOf' | 'userMarks' | 'marksOnCreate' | 'id' | 'createdAt'
 > & {
   /** Needs nothing of the desired state: an adapter's own update may call it. */
   update(cloud: OpenStackClient, observed: T, patch: Record<string, unknown>): Promise<T>;
-  setTags<O extends T>(cloud: OpenStackClient, observed: O, tags: string[]): Promise<O>;
+  setMarks<O extends T>(cloud: OpenStackClient, observed: O, tags: readonly string[]): Promise<O>;
 };
 
 /**
  * The members alike for every Neutron kind, over its collection: spread into the kind's adapter,
- * which overrides what differs. Updates carry the observed revision_number (If-Match).
+ * which overrides what differs. Updates carry the observed revision_number (If-Match). Tags go in
+ * the create request where Neutron takes them (the tag-creation extension, after Zed).
  */
 export function neutronResource<T extends NeutronStandardAttrs>(collection: (cloud: OpenStackClient) => Collection<T>): NeutronMembers<T> {
   return {
     get: (cloud, id) => collection(cloud).get(id),
-    listOwned: (cloud, tag) => collection(cloud).list({ tags: [tag] }),
+    listOwned: (cloud, uid) => collection(cloud).list({ tags: [ownerTag(uid)] }),
     update: (cloud, observed, patch) => collection(cloud).update(observed.id, patch, observed.revision_number),
     delete: (cloud, id) => collection(cloud).delete(id),
-    setTags: async (cloud, observed, tags) => ({ ...observed, tags: await collection(cloud).replaceTags(observed.id, tags) }),
-    userTags: (r) => r.tags ?? [],
+    marks: tagMarks,
+    marksOf: (o) => o.tags ?? [],
+    userMarks: (r) => r.tags ?? [],
+    setMarks: async (cloud, observed, tags) => ({ ...observed, tags: await collection(cloud).replaceTags(observed.id, tags) }),
+    marksOnCreate: async (cloud) => (await cloud.neutron.extensions()).has(TAG_CREATION_EXTENSION),
     id: (o) => o.id,
-    tags: (o) => o.tags ?? [],
     createdAt: (o) => o.created_at,
-    clockOffsetMs: (cloud) => cloud.http.clockOffsetMs('network'),
   };
 }
 
+/** Intent adoption for a Neutron kind: candidates by name (and scope), timestamps in Neutron's clock. */
+export function adoptByName<R, T>(listByName: IntentAdoption<R, T, OpenStackClient>['listByName']): IntentAdoption<R, T, OpenStackClient> {
+  return { listByName, clockOffsetMs: (cloud) => cloud.http.clockOffsetMs('network') };
+}
+
 /**
- * Readiness of a kind with its own status: ACTIVE is ready, and so is DOWN when admin_state_up is
- * false (what an administratively down resource reports: the state asked for).
+ * Progress of a kind with its own status: ACTIVE is ready, and so is DOWN when admin_state_up is
+ * false (what an administratively down resource reports: the state asked for); ERROR is failed;
+ * anything else is still in transition.
  */
-export function activeOrAdminDown(noun: string): (o: { id: string; status: string; admin_state_up: boolean }) => Readiness {
-  return (o) =>
-    o.status === 'ACTIVE' || (o.status === 'DOWN' && !o.admin_state_up)
-      ? { ready: true }
-      : { ready: false, reason: 'WaitingForCloud', message: `${noun} ${o.id} is ${o.status}` };
+export function activeOrAdminDown(noun: string): (o: { id: string; status: string; admin_state_up: boolean }) => Progress {
+  return (o) => {
+    if (o.status === 'ACTIVE' || (o.status === 'DOWN' && !o.admin_state_up)) return READY;
+    if (o.status === 'ERROR') return failed('CloudResourceError', `${noun} ${o.id} is in ERROR`);
+    return progressing(`${noun} ${o.id} is ${o.status}`, NEUTRON_POLL_MS);
+  };
 }
 
 /**

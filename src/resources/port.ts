@@ -3,8 +3,8 @@ import { port as portKind, type PortImportFilter, type PortObserved, type PortRe
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronAllowedAddressPair, NeutronFixedIp, NeutronFixedIpRequest, NeutronPort } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
-import { kindOf, type Adapter, type Readiness, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
-import { canonicalIP, changedFields, compared, neutronResource, sameSet, standardSummary, toFixedIpRequests } from './neutron.ts';
+import { failed, kindOf, progressing, READY, type Adapter, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
+import { adoptByName, canonicalIP, NEUTRON_POLL_MS, changedFields, compared, neutronResource, sameSet, standardSummary, toFixedIpRequests } from './neutron.ts';
 
 type FixedIpRequest = NeutronFixedIpRequest;
 
@@ -75,7 +75,7 @@ export const port: Adapter<PortResource, PortImportFilter, PortObserved, Neutron
       },
       tags: f.tags,
     }),
-  listByName: (cloud, name, r, refs) => cloud.neutron.ports.list({ filters: { name, network_id: refs.id('Network', r.networkRef.name) } }),
+  intentAdoption: adoptByName((cloud, name, r, refs) => cloud.neutron.ports.list({ filters: { name, network_id: refs.id('Network', r.networkRef.name) } })),
   // Members left undefined are not sent.
   create: (cloud, { resource, refs, name }, tags) =>
     cloud.neutron.ports.create({
@@ -129,16 +129,17 @@ export const port: Adapter<PortResource, PortImportFilter, PortObserved, Neutron
     adminStateUp: o.admin_state_up,
     portSecurityEnabled: o.port_security_enabled,
   }),
-  readiness: portReadiness,
+  progress: portProgress,
 };
 
 /**
  * ACTIVE is ready. A port no server or router uses is never bound and stays DOWN (there is no
  * agent to wire it), as does an administratively down one: both are what was asked for. A bound
- * port that is DOWN or BUILD is still being wired by the cloud.
+ * port that is DOWN or BUILD is still being wired by the cloud; ERROR is failed.
  */
-function portReadiness(o: NeutronPort): Readiness {
+function portProgress(o: NeutronPort): Progress {
   const unbound = !o.device_owner || o['binding:vif_type'] === 'unbound';
-  if (o.status === 'ACTIVE' || (o.status === 'DOWN' && (unbound || !o.admin_state_up))) return { ready: true };
-  return { ready: false, reason: 'WaitingForCloud', message: `port ${o.id} is ${o.status}${o.device_owner ? ` (${o.device_owner})` : ''}` };
+  if (o.status === 'ACTIVE' || (o.status === 'DOWN' && (unbound || !o.admin_state_up))) return READY;
+  const what = `port ${o.id} is ${o.status}${o.device_owner ? ` (${o.device_owner})` : ''}`;
+  return o.status === 'ERROR' ? failed('CloudResourceError', what) : progressing(what, NEUTRON_POLL_MS);
 }

@@ -16,18 +16,8 @@ import type {
 } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
 import { kindOf, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
-import {
-  activeOrAdminDown,
-  canonicalIP,
-  changedFields,
-  defined,
-  fromNeutronRoutes,
-  neutronResource,
-  sameRoutes,
-  standardSummary,
-  toFixedIpRequests,
-  toNeutronRoutes,
-} from './neutron.ts';
+import { ownerTag } from '../reconcile/marks.ts';
+import { activeOrAdminDown, adoptByName, canonicalIP, changedFields, defined, fromNeutronRoutes, neutronResource, sameRoutes, standardSummary, toFixedIpRequests, toNeutronRoutes } from './neutron.ts';
 
 /** The router with the ports of its interfaces (Neutron reports those only as ports). */
 export type ObservedRouter = NeutronRouter & { interfacePorts: NeutronPort[] };
@@ -133,10 +123,10 @@ export const router: Adapter<RouterResource, RouterImportFilter, RouterObserved,
   ...neutronResource((cloud) => cloud.neutron.routers),
   references,
   get: observe,
-  listOwned: async (cloud, tag) => withInterfaces(cloud, await cloud.neutron.routers.list({ tags: [tag] })),
+  listOwned: async (cloud, uid) => withInterfaces(cloud, await cloud.neutron.routers.list({ tags: [ownerTag(uid)] })),
   listForImport: async (cloud, f) =>
     withInterfaces(cloud, await cloud.neutron.routers.list({ filters: { name: f.name, project_id: f.projectID }, tags: f.tags })),
-  listByName: async (cloud, name) => withInterfaces(cloud, await cloud.neutron.routers.list({ filters: { name } })),
+  intentAdoption: adoptByName(async (cloud, name) => withInterfaces(cloud, await cloud.neutron.routers.list({ filters: { name } }))),
   // Interfaces and routes cannot be given on create: the update that follows adds them.
   create: async (cloud, { resource: r, refs, name }, tags) => {
     const gateway = gatewayChange(desiredGateway(r, refs), null);
@@ -204,5 +194,5 @@ export const router: Adapter<RouterResource, RouterImportFilter, RouterObserved,
     };
   },
   // Interface ports stay DOWN without L3 agents: only the router's own status counts.
-  readiness: activeOrAdminDown('router'),
+  progress: activeOrAdminDown('router'),
 };

@@ -12,8 +12,8 @@ import { CloudError, isCloudError } from '../cloud/errors.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronSecurityGroup, NeutronSecurityGroupRule } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
-import { kindOf, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
-import { canonicalCIDR, changedFields, compared, defined, neutronResource, standardSummary } from './neutron.ts';
+import { kindOf, READY, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
+import { adoptByName, canonicalCIDR, changedFields, compared, defined, neutronResource, standardSummary } from './neutron.ts';
 
 /** A rule as Neutron takes it in POST /security-group-rules (without security_group_id). */
 interface RuleBody {
@@ -179,7 +179,7 @@ export const securityGroup: Adapter<SecurityGroupResource, SecurityGroupImportFi
       rule.remoteGroupRef ? [{ kind: 'SecurityGroup', name: rule.remoteGroupRef.name, field: `rules[${i}].remoteGroupRef`, blocking: false }] : [],
     ),
   listForImport: (cloud, f) => cloud.neutron.securityGroups.list({ filters: { name: f.name, project_id: f.projectID }, tags: f.tags }),
-  listByName: (cloud, name) => cloud.neutron.securityGroups.list({ filters: { name } }),
+  intentAdoption: adoptByName((cloud, name) => cloud.neutron.securityGroups.list({ filters: { name } })),
   create: async (cloud, { resource, refs, name }, tags) => {
     // `stateful` only when it is not Neutron's default, so clouds without the extension take the request.
     const group = await cloud.neutron.securityGroups.create({
@@ -232,5 +232,5 @@ export const securityGroup: Adapter<SecurityGroupResource, SecurityGroupImportFi
       })),
   }),
   // A security group has no status: once it exists with its rules it is in effect.
-  readiness: () => ({ ready: true }),
+  progress: () => READY,
 };

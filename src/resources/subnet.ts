@@ -3,21 +3,8 @@ import { subnet as subnetKind, type SubnetImportFilter, type SubnetObserved, typ
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronAllocationPool, NeutronSubnet } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
-import { kindOf, type Adapter, type ResolvedRefs } from '../reconcile/adapter.ts';
-import {
-  canonicalCIDR,
-  canonicalIP,
-  changedFields,
-  compared,
-  defined,
-  fromNeutronRoutes,
-  neutronResource,
-  sameList,
-  sameRoutes,
-  sameSet,
-  standardSummary,
-  toNeutronRoutes,
-} from './neutron.ts';
+import { kindOf, READY, type Adapter, type ResolvedRefs } from '../reconcile/adapter.ts';
+import { adoptByName, canonicalCIDR, canonicalIP, changedFields, compared, defined, fromNeutronRoutes, neutronResource, sameList, sameRoutes, sameSet, standardSummary, toNeutronRoutes } from './neutron.ts';
 
 const sameIP = (desired: string, observed: unknown): boolean => typeof observed === 'string' && canonicalIP(observed) === canonicalIP(desired);
 
@@ -68,7 +55,7 @@ export const subnet: Adapter<SubnetResource, SubnetImportFilter, SubnetObserved,
       tags: f.tags,
     }),
   // Subnet names are only meaningful within their network.
-  listByName: (cloud, name, r, refs) => cloud.neutron.subnets.list({ filters: { name, network_id: networkId(r.networkRef, refs) } }),
+  intentAdoption: adoptByName((cloud, name, r, refs) => cloud.neutron.subnets.list({ filters: { name, network_id: networkId(r.networkRef, refs) } })),
   create: (cloud, { resource: r, refs, name }, tags) =>
     cloud.neutron.subnets.create({
       network_id: networkId(r.networkRef, refs),
@@ -93,5 +80,5 @@ export const subnet: Adapter<SubnetResource, SubnetImportFilter, SubnetObserved,
     ipv6RAMode: o.ipv6_ra_mode ?? undefined,
   }),
   // A subnet has no status of its own: it exists, so it is usable.
-  readiness: () => ({ ready: true }),
+  progress: () => READY,
 };

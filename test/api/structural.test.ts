@@ -182,7 +182,7 @@ describe.each(managedKinds.map((k) => [k.kind, k] as const))('managed %s', (_, k
     expect(spec.required).toEqual(['providerConfigRef']);
     const status = openAPI(kind).properties!.status!;
     expect(Object.keys(status.properties ?? {}).sort()).toEqual(
-      ['conditions', 'id', 'lastSyncTime', 'observedGeneration', 'pendingCreate', 'resource'].sort(),
+      ['conditions', 'id', 'lastSyncTime', 'observedGeneration', 'pendingCreate', 'pendingOperation', 'resource'].sort(),
     );
     expect(status.properties?.conditions).toMatchObject({
       'x-kubernetes-list-type': 'map',

@@ -29,6 +29,8 @@ afterEach(() => {
 async function operator() {
   const kube = new FakeKube();
   const cloud = new FakeCloud(Date.now);
+  // Like Neutron Zed: tags are not taken at create, so a create intent is recorded first.
+  cloud.tagsOnCreate = false;
   const provider = { lookup: { ready: true as const, client: cloud } };
   // The operator's default schedule (backoff: {}), which the README documents as SCHEDULE.
   const reconciler = widgetReconciler({ kube, provider, clock: systemClock, backoff: {}, resyncPeriodMs: 3_600_000 });

@@ -7,10 +7,25 @@ import { Cache } from '../../src/runtime/cache.ts';
 import type { Clock } from '../../src/runtime/clock.ts';
 import type { ReconcileContext } from '../../src/runtime/controller.ts';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { CloudPrecondition, type Adapter, type ManagedObject, type Ref, type ResolvedRefs } from '../../src/reconcile/adapter.ts';
+import {
+  accepted,
+  CloudPrecondition,
+  failed,
+  isAccepted,
+  kindOf,
+  progressing,
+  READY,
+  type Accepted,
+  type Adapter,
+  type ManagedObject,
+  type OperationStatus,
+  type Ref,
+  type ResolvedRefs,
+} from '../../src/reconcile/adapter.ts';
+import { labelMarks, ownerTag, tagMarks, type Labels } from '../../src/reconcile/marks.ts';
 import type { EventHandlers, EventSource } from '../../src/runtime/informer.ts';
-import { clusterView, managedIndexes } from '../../src/reconcile/kube.ts';
-import { ManagedReconciler, type ClientLookup, type ObjectWriter } from '../../src/reconcile/managed.ts';
+import { clusterView, managedIndexes, type ObjectWriter } from '../../src/reconcile/kube.ts';
+import { ManagedReconciler, type ClientLookup } from '../../src/reconcile/managed.ts';
 import type { Provider, ProviderLookup } from '../../src/reconcile/provider.ts';
 import type { BackoffOptions } from '../../src/reconcile/timing.ts';
 
@@ -22,6 +37,7 @@ export interface WidgetResource {
   /** Non-blocking references (like security group rules naming other groups), the widget itself included. */
   peerRefs?: { name: string }[];
   tags?: string[];
+  labels?: Record<string, string>;
 }
 /** Import filter: by name, optionally among the children of another Widget. */
 export interface WidgetFilter {
@@ -33,12 +49,15 @@ export interface WidgetSummary {
   size: number;
   state: string;
 }
+/** ACTIVE; BUILD (in transition, takes changes); BUSY (in transition, refuses them); ERROR (failed for good). */
+export type WidgetState = 'ACTIVE' | 'BUILD' | 'BUSY' | 'ERROR';
 export interface CloudWidget {
   id: string;
   name: string;
   size: number;
-  state: string;
+  state: WidgetState;
   tags: string[];
+  labels: Record<string, string>;
   created_at: string;
   revision: number;
   parent_id?: string;
@@ -46,7 +65,7 @@ export interface CloudWidget {
 }
 export type Widget = ManagedObject<WidgetResource, WidgetFilter, WidgetSummary>;
 
-export type Op = 'get' | 'list' | 'create' | 'update' | 'delete' | 'tags';
+export type Op = 'get' | 'list' | 'create' | 'update' | 'delete' | 'tags' | 'operation';
 
 export interface FaultOptions {
   message?: string;
@@ -60,18 +79,35 @@ export interface FaultOptions {
   waitFor?: string;
 }
 
+/** An operation of the asynchronous mode: applied once polled `remaining` more times, or failed. */
+interface Operation {
+  remaining: number;
+  apply(): string | undefined;
+  failure?: { reason: string; message: string };
+  resourceId?: string;
+  done: boolean;
+}
+
 /** A cloud of widgets with call accounting and faults per operation. */
 export class FakeCloud {
   readonly widgets = new Map<string, CloudWidget>();
   readonly calls: { op: Op; detail?: unknown }[] = [];
   readonly #faults: { op: Op; error: () => Error; lose?: boolean; remaining: number }[] = [];
-  /** false: tags given at creation are dropped (like Neutron Zed, which refuses them in POST). */
+  readonly #operations = new Map<string, Operation>();
+  /** false: marks given at creation are dropped (like Neutron Zed, which refuses tags in POST). */
   tagsOnCreate = true;
+  /**
+   * Asynchronous mode (like Exoscale): every create, update and delete answers with an operation
+   * that is done after `polls` polls (`fail`: it fails then, with that reason and message). A
+   * create's operation names the new widget's id only once it is done, unless `idAtOnce`.
+   */
+  async: { polls: number; pollAfterMs: number; idAtOnce?: boolean; fail?: { reason: string; message: string } } | undefined;
   /** How far the cloud's clock (created_at) is ahead of the operator's. */
   clockSkewMs = 0;
   /** What the client has learnt of clockSkewMs (undefined: nothing yet). */
   knownClockOffsetMs: number | undefined;
   #ids = 0;
+  #ops = 0;
   now: () => number;
 
   constructor(now: () => number) {
@@ -101,7 +137,7 @@ export class FakeCloud {
   }
 
   add(widget: Partial<CloudWidget> & { name: string }): CloudWidget {
-    const w: CloudWidget = { id: `w-${++this.#ids}`, size: 1, state: 'ACTIVE', tags: [], created_at: stamp(this.now() + this.clockSkewMs), revision: 1, ...widget };
+    const w: CloudWidget = { id: `w-${++this.#ids}`, size: 1, state: 'ACTIVE', tags: [], labels: {}, created_at: stamp(this.now() + this.clockSkewMs), revision: 1, ...widget };
     this.widgets.set(w.id, w);
     return w;
   }
@@ -114,6 +150,31 @@ export class FakeCloud {
     if (--fault.remaining <= 0) this.#faults.splice(this.#faults.indexOf(fault), 1);
     if (fault.lose) apply();
     throw fault.error();
+  }
+
+  /**
+   * A mutation: applied at once, or in asynchronous mode an operation applied when polled enough
+   * (`apply` returns the id of the widget it made or changed).
+   */
+  mutate<T>(apply: () => T & { id: string }, resourceId?: string): (T & { id: string }) | Accepted {
+    const mode = this.async;
+    if (!mode) return apply();
+    const id = `op-${++this.#ops}`;
+    this.#operations.set(id, { remaining: mode.polls, apply: () => apply().id, failure: mode.fail, resourceId, done: false });
+    return accepted({ operation: id, pollAfterMs: mode.pollAfterMs, ...(resourceId ? { id: resourceId } : {}) });
+  }
+
+  /** Polls an operation: one step nearer its end. */
+  poll(id: string): OperationStatus {
+    const op = this.#operations.get(id);
+    if (!op) throw new CloudError({ provider: 'fake', service: 'widgets', operation: 'operation', status: 404, code: 'NotFound', message: `operation ${id} not found`, kind: 'notFound' });
+    if (!op.done && op.remaining-- > 0) return { state: 'pending', pollAfterMs: this.async?.pollAfterMs ?? 1000 };
+    if (op.failure) return { state: 'failed', ...op.failure };
+    if (!op.done) {
+      op.resourceId = op.apply() ?? op.resourceId;
+      op.done = true;
+    }
+    return { state: 'done', ...(op.resourceId ? { id: op.resourceId } : {}) };
   }
 }
 
@@ -135,31 +196,52 @@ export const fakeProvider: Provider<FakeCloud, Record<string, never>> = {
   close: () => undefined,
 };
 
+/** How often the widget adapter looks at a widget in transition. */
+export const WIDGET_POLL_MS = 5_000;
+
+const gone = () => new CloudError({ provider: 'fake', service: 'widgets', operation: 'update', status: 404, code: 'NotFound', message: 'gone', kind: 'notFound' });
+
+/** Widgets marked with tags; on a cloud with tagsOnCreate false, a lost create is found by its intent. */
 export const widgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud> = {
-  kind: 'Widget',
+  ...kindOf({ kind: 'Widget', plural: 'widgets' }, fakeProvider),
   resource: { group: 'test.cloudnet.io', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true },
-  provider: fakeProvider,
   references: (r) => [
     ...(r.parentRef ? [{ kind: 'Widget', name: r.parentRef.name, field: 'parentRef' }] : []),
     ...(r.peerRefs ?? []).map((ref, i): Ref => ({ kind: 'Widget', name: ref.name, field: `peerRefs[${i}]`, blocking: false })),
   ],
   importReferences: (f) => (f.parentRef ? [{ kind: 'Widget', name: f.parentRef.name, field: 'import.filter.parentRef' }] : []),
   get: async (cloud, id) => cloud.call('get', id, () => copy(cloud.widgets.get(id))),
-  listOwned: async (cloud, tag) => cloud.call('list', { tag }, () => [...cloud.widgets.values()].filter((w) => w.tags.includes(tag)).map(copy)),
   listForImport: async (cloud, filter, refs) =>
     cloud.call('list', { filter }, () =>
       [...cloud.widgets.values()].filter((w) => w.name === filter.name && (!filter.parentRef || w.parent_id === refs.id('Widget', filter.parentRef.name))).map(copy),
     ),
-  listByName: async (cloud, name, _r, refs) =>
-    cloud.call('list', { name }, () => [...cloud.widgets.values()].filter((w) => w.name === name && (!_r.parentRef || w.parent_id === refs.id('Widget', _r.parentRef.name))).map(copy)),
-  create: async (cloud, { resource, refs, name }, tags) =>
-    cloud.call('create', { name, tags }, () => {
-      const w = cloud.add({ name, size: resource.size ?? 1, tags: cloud.tagsOnCreate ? tags : [], ...(resource.parentRef ? { parent_id: refs.id('Widget', resource.parentRef.name) } : {}) });
-      // Peers are set once the widget exists, so that it can name itself.
-      const peers = peerIds(resource, refs.withOwnId(w.id));
-      if (peers) w.peer_ids = peers;
+  marks: tagMarks,
+  marksOf: (o) => o.tags,
+  userMarks: (r) => r.tags ?? [],
+  listOwned: async (cloud, uid) => cloud.call('list', { tag: ownerTag(uid) }, () => [...cloud.widgets.values()].filter((w) => w.tags.includes(ownerTag(uid))).map(copy)),
+  setMarks: async (cloud, o, tags) =>
+    cloud.call('tags', { id: o.id, tags }, () => {
+      const w = cloud.widgets.get(o.id)!;
+      w.tags = [...tags];
       return copy(w);
     }),
+  marksOnCreate: async (cloud) => cloud.tagsOnCreate,
+  intentAdoption: {
+    listByName: async (cloud, name, r, refs) =>
+      cloud.call('list', { name }, () => [...cloud.widgets.values()].filter((w) => w.name === name && (!r.parentRef || w.parent_id === refs.id('Widget', r.parentRef.name))).map(copy)),
+    clockOffsetMs: (cloud) => cloud.knownClockOffsetMs,
+  },
+  createdAt: (o) => o.created_at,
+  create: async (cloud, { resource, refs, name }, tags) =>
+    cloud.call('create', { name, tags }, () =>
+      cloud.mutate(() => {
+        const w = cloud.add({ name, size: resource.size ?? 1, tags: cloud.tagsOnCreate ? [...tags] : [], ...(resource.parentRef ? { parent_id: refs.id('Widget', resource.parentRef.name) } : {}) });
+        // Peers are set once the widget exists, so that it can name itself.
+        const peers = peerIds(resource, refs.withOwnId(w.id));
+        if (peers) w.peer_ids = peers;
+        return copy(w);
+      }),
+    ),
   diff: ({ resource, refs, name }, o) => {
     const patch: Record<string, unknown> = {};
     if (o.name !== name) patch.name = name;
@@ -169,26 +251,51 @@ export const widgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary,
     return Object.keys(patch).length ? patch : undefined;
   },
   update: async (cloud, o, patch) =>
-    cloud.call('update', { id: o.id, patch }, () => {
-      const w = cloud.widgets.get(o.id);
-      if (!w) throw new CloudError({ provider: 'fake', service: 'widgets', operation: 'update', status: 404, code: 'NotFound', message: 'gone', kind: 'notFound' });
-      Object.assign(w, patch, { revision: w.revision + 1 });
-      return copy(w);
+    cloud.call('update', { id: o.id, patch }, () =>
+      cloud.mutate(() => {
+        const w = cloud.widgets.get(o.id);
+        if (!w) throw gone();
+        Object.assign(w, patch, { revision: w.revision + 1 });
+        return copy(w);
+      }, o.id),
+    ),
+  delete: async (cloud, id) =>
+    cloud.call('delete', id, () => {
+      const answer = cloud.mutate(() => {
+        cloud.widgets.delete(id);
+        return { id };
+      }, id);
+      return isAccepted(answer) ? answer : undefined;
     }),
-  delete: async (cloud, id) => cloud.call('delete', id, () => void cloud.widgets.delete(id)),
-  setTags: async (cloud, o, tags) =>
-    cloud.call('tags', { id: o.id, tags }, () => {
-      const w = cloud.widgets.get(o.id)!;
-      w.tags = [...tags];
-      return copy(w);
-    }),
-  userTags: (r) => r.tags ?? [],
+  operation: async (cloud, id) => cloud.call('operation', id, () => cloud.poll(id)),
   id: (o) => o.id,
-  tags: (o) => o.tags,
-  createdAt: (o) => o.created_at,
-  clockOffsetMs: (cloud) => cloud.knownClockOffsetMs,
   summarize: (o) => ({ name: o.name, size: o.size, state: o.state }),
-  readiness: (o) => (o.state === 'ACTIVE' ? { ready: true } : { ready: false, reason: 'WaitingForCloud', message: `widget ${o.id} is ${o.state}` }),
+  progress: (o) => {
+    if (o.state === 'ACTIVE') return READY;
+    if (o.state === 'ERROR') return failed('WidgetError', `widget ${o.id} is in ERROR`);
+    return progressing(`widget ${o.id} is ${o.state}`, WIDGET_POLL_MS, { busy: o.state === 'BUSY' });
+  },
+};
+
+/** Widgets marked with labels, which always go in the create request (like Exoscale): no intent adoption. */
+export const labelWidgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud, Labels> = {
+  ...widgetAdapter,
+  marks: labelMarks,
+  marksOf: (o) => o.labels,
+  userMarks: (r) => r.labels ?? {},
+  listOwned: async (cloud, uid) => cloud.call('list', { label: uid }, () => [...cloud.widgets.values()].filter((w) => w.labels['cloudnet-uid'] === uid).map(copy)),
+  setMarks: async (cloud, o, labels) =>
+    cloud.call('tags', { id: o.id, labels }, () => {
+      const w = cloud.widgets.get(o.id)!;
+      w.labels = { ...labels };
+      return copy(w);
+    }),
+  marksOnCreate: undefined,
+  intentAdoption: undefined,
+  create: async (cloud, { resource, refs, name }, labels) =>
+    cloud.call('create', { name, labels }, () =>
+      cloud.mutate(() => copy(cloud.add({ name, size: resource.size ?? 1, labels: { ...labels }, ...(resource.parentRef ? { parent_id: refs.id('Widget', resource.parentRef.name) } : {}) }))),
+    ),
 };
 
 function applyMergePatch(target: unknown, patch: unknown): unknown {
@@ -308,7 +415,8 @@ export class ManualClock implements Clock {
   }
 }
 
-export type WidgetReconciler = ManagedReconciler<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud>;
+/** Over tag- or label-marked widgets. */
+export type WidgetReconciler = ManagedReconciler<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud, unknown>;
 
 export interface Harness {
   kube: FakeKube;
@@ -327,13 +435,15 @@ export interface ReconcilerParts {
   clock: Clock;
   resyncPeriodMs?: number;
   backoff?: BackoffOptions;
+  /** Default widgetAdapter (tags). */
+  adapter?: typeof widgetAdapter | typeof labelWidgetAdapter;
 }
 
 /** The generic reconciler over the fake adapter, cloud and Kubernetes. */
 export function widgetReconciler(parts: ReconcilerParts): WidgetReconciler {
   const { kube, provider } = parts;
   return new ManagedReconciler({
-    adapter: widgetAdapter,
+    adapter: (parts.adapter ?? widgetAdapter) as Adapter<WidgetResource, WidgetFilter, WidgetSummary, CloudWidget, FakeCloud, unknown>,
     objects: kube.cache as Cache<Widget>,
     writer: kube.writer as ObjectWriter<Widget>,
     cluster: clusterView(new Map([['Widget', kube.cache]])),
@@ -346,12 +456,12 @@ export function widgetReconciler(parts: ReconcilerParts): WidgetReconciler {
   });
 }
 
-export function harness(options: { resyncPeriodMs?: number } = {}): Harness {
+export function harness(options: { resyncPeriodMs?: number; adapter?: ReconcilerParts['adapter'] } = {}): Harness {
   const clock = new ManualClock();
   const kube = new FakeKube();
   const cloud = new FakeCloud(clock.now);
   const provider: { lookup: ProviderLookup<FakeCloud> } = { lookup: { ready: true, client: cloud } };
-  const reconciler = widgetReconciler({ kube, provider, clock, resyncPeriodMs: options.resyncPeriodMs });
+  const reconciler = widgetReconciler({ kube, provider, clock, resyncPeriodMs: options.resyncPeriodMs, adapter: options.adapter });
   const ctx = (name: string): ReconcileContext => ({ key: `ns/${name}`, namespace: 'ns', name, reconcileID: 'test', log: silent });
   return { kube, cloud, clock, provider, reconciler, reconcile: (name) => reconciler.reconcile(`ns/${name}`, ctx(name)) };
 }

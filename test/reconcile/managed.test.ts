@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../src/cloud/errors.ts';
 import { getCondition } from '../../src/runtime/conditions.ts';
 import { FINALIZER } from '../../src/runtime/finalizers.ts';
-import { harness, stamp, type Widget } from './fakes.ts';
+import { harness, stamp, WIDGET_POLL_MS, type Widget } from './fakes.ts';
 
 const ready = (w: Widget) => getCondition(w.status?.conditions, 'Ready');
 const cond = (w: Widget, type: string) => getCondition(w.status?.conditions, type);
@@ -65,8 +65,8 @@ describe('ManagedReconciler: create and steady state', () => {
     h.kube.create('a', { resource: {} });
     await h.reconcile('a');
     const latest = h.kube.get('a');
-    // The informer delivers the intent write (no id yet) after the reconcile finished.
-    const echo = h.kube.history.find((o) => o.status?.pendingCreate !== undefined)!;
+    // The informer delivers the first status write (the id, not yet Ready) after the reconcile finished.
+    const echo = h.kube.history.find((o) => o.status !== undefined)!;
     h.kube.cache.upsert(echo);
     const calls = h.cloud.count();
     const writes = h.kube.statusWrites;
@@ -128,15 +128,15 @@ describe('ManagedReconciler: create and steady state', () => {
     expect(h.cloud.count('update')).toBe(0);
   });
 
-  it('polls with backoff while the cloud is still building, then goes Ready', async () => {
+  it("polls on the adapter's schedule while the cloud is still building, then goes Ready", async () => {
     const h = harness();
     h.kube.create('a', { resource: {} });
     const originalCreate = h.cloud.add.bind(h.cloud);
     h.cloud.add = (w) => originalCreate({ ...w, state: 'BUILD' });
-    const first = await h.reconcile('a');
+    // Every poll after the same delay: the adapter's, not a growing error backoff.
+    for (let i = 0; i < 3; i++) expect(await h.reconcile('a')).toEqual({ requeueAfter: WIDGET_POLL_MS });
     expect(ready(h.kube.get('a'))).toMatchObject({ status: 'False', reason: 'WaitingForCloud' });
     expect(cond(h.kube.get('a'), 'Reconciling')).toMatchObject({ status: 'True', reason: 'WaitingForCloud' });
-    expect((first as { requeueAfter: number }).requeueAfter).toBeGreaterThanOrEqual(1000);
     h.cloud.widgets.get('w-1')!.state = 'ACTIVE';
     await h.reconcile('a');
     expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True', reason: 'Available' });
@@ -163,7 +163,8 @@ describe('ManagedReconciler: crash-safe create', () => {
     h.cloud.fail('create', 'transient', { lose: true });
     const result = await h.reconcile('a');
     expect(ready(h.kube.get('a'))).toMatchObject({ status: 'False', reason: 'TransientError' });
-    expect(h.kube.get('a').status?.pendingCreate).toMatchObject({ name: 'a' });
+    // The tags went in the create request: the tag finds it, no intent is needed.
+    expect(h.kube.get('a').status?.pendingCreate).toBeUndefined();
     expect((result as { requeueAfter: number }).requeueAfter).toBeGreaterThanOrEqual(1000);
     await h.reconcile('a');
     expect(h.cloud.count('create')).toBe(1);
@@ -435,7 +436,7 @@ describe('ManagedReconciler: waiting', () => {
 });
 
 describe('ManagedReconciler: deletion', () => {
-  it('waits while dependents exist, then deletes in the cloud, confirms, and drops the finalizer', async () => {
+  it('waits while dependents exist, then deletes in the cloud (one DELETE, nothing looked up) and drops the finalizer', async () => {
     const h = harness();
     h.kube.create('parent', { resource: {} });
     await h.reconcile('parent');
@@ -449,8 +450,10 @@ describe('ManagedReconciler: deletion', () => {
     h.kube.delete('child');
     await h.reconcile('child');
     expect(h.kube.cache.get('ns', 'child')).toBeUndefined();
+    const before = h.cloud.count();
     await h.reconcile('parent');
     expect(h.kube.cache.get('ns', 'parent')).toBeUndefined();
+    expect(h.cloud.calls.slice(before).map((c) => c.op)).toEqual(['delete']);
     expect(h.cloud.widgets.size).toBe(0);
     expect(h.kube.events.filter((e) => e.reason === 'Deleted').map((e) => e.name)).toEqual(['child', 'parent']);
   });

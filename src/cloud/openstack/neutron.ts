@@ -121,7 +121,7 @@ export class NeutronCollection<T extends { id: string }, B extends Record<string
    * Creates the object with its tags: in the POST where the cloud accepts that (so a lost
    * response still leaves a tagged, findable object), else by a tags PUT right after.
    */
-  async create(body: B & { tags?: readonly string[] }, signal?: AbortSignal): Promise<T> {
+  async create(body: Omit<B, 'tags'> & { tags?: readonly string[] }, signal?: AbortSignal): Promise<T> {
     const { tags, ...rest } = body;
     if (tags !== undefined && tags.length > 0 && (await this.#ctx.tagsOnCreate(signal))) {
       try {

@@ -1,0 +1,61 @@
+// Create phase: the resource with the object's marks. Where the cloud may take a create unmarked,
+// the intent is recorded first, so a lost answer is adopted rather than created twice.
+import { isCloudError } from '../cloud/errors.ts';
+import { CloudPrecondition, cloudNameOf, isAccepted, type Accepted, type ResolvedRefs } from './adapter.ts';
+import { desiredMarks } from './observe.ts';
+import { Outcome, type Pass, type Reconciling } from './pass.ts';
+import { reconciling } from './status.ts';
+import { kubeTime } from './timing.ts';
+
+/** Whether a lost create answer could leave an unmarked resource, to be found by its intent. */
+async function needsIntent(r: Reconciling, cloud: unknown): Promise<boolean> {
+  const { adapter } = r;
+  return adapter.intentAdoption !== undefined && !(await (adapter.marksOnCreate?.(cloud) ?? true));
+}
+
+/**
+ * Creates the resource and records its id at once. Retries keep the intent of the first attempt
+ * (and the condition of the last failure): it is cleared once, when the create succeeds or the
+ * object stalls. A create the cloud accepted without finishing stops the reconcile: its id and
+ * operation are recorded and polled.
+ */
+export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: ResolvedRefs): Promise<unknown> {
+  const { adapter } = r;
+  const name = cloudNameOf(adapter, pass.obj);
+  if ((await needsIntent(r, cloud)) && pass.obj.status?.pendingCreate?.name !== name) {
+    await r.write(pass, {
+      pendingCreate: { name, startedAt: kubeTime(r.clock.now()) },
+      condition: reconciling('Creating', `creating ${adapter.kind} "${name}"`),
+    });
+  }
+  r.memory.refused.delete(pass.key);
+  let created: unknown;
+  try {
+    created = await adapter.create(cloud, { resource: pass.obj.spec.resource, refs, name }, desiredMarks(r, pass.obj));
+  } catch (err) {
+    const refusal = err instanceof CloudPrecondition ? err.error : isCloudError(err) ? err : undefined;
+    if (refusal?.createdId) await r.write(pass, { id: refusal.createdId, pendingCreate: null });
+    // A refusal with an answer created nothing; an error without one may have (the intent stays).
+    else if (refusal?.status !== undefined && refusal.status < 500) {
+      r.memory.refused.add(pass.key);
+      if (refusal.kind === 'terminal' || refusal.kind === 'conflict') await r.write(pass, { pendingCreate: null });
+    }
+    throw err;
+  }
+  if (isAccepted(created)) return inProgress(r, pass, name, created);
+  await r.write(pass, { id: adapter.id(created), pendingCreate: null });
+  r.event(pass.obj, 'Normal', 'Created', `created ${adapter.kind} ${adapter.id(created)} "${name}"`);
+  return created;
+}
+
+/** The cloud is still creating: record what it said (the id, the operation) and look again later. */
+async function inProgress(r: Reconciling, pass: Pass, name: string, answer: Accepted): Promise<never> {
+  const { adapter } = r;
+  await r.write(pass, {
+    ...(answer.id ? { id: answer.id, pendingCreate: null } : {}),
+    ...(answer.operation ? { pendingOperation: { action: 'create', id: answer.operation, startedAt: kubeTime(r.clock.now()) } } : {}),
+  });
+  const what = answer.id ? `${adapter.kind} ${answer.id} "${name}"` : `${adapter.kind} "${name}"`;
+  r.event(pass.obj, 'Normal', 'Creating', `the cloud accepted the create of ${what}`);
+  throw new Outcome(reconciling('Creating', `the cloud is creating ${what}`), answer.pollAfterMs);
+}

@@ -1,0 +1,95 @@
+// What the generic reconciler remembers between reconciles of an object, and what it decides from
+// that alone: steady state (no cloud call), a stall held until the spec changes, when to retry.
+import { splitKey } from '../runtime/cache.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { getCondition, isTrue, READY, STALLED } from '../runtime/conditions.ts';
+import type { ReconcileResult } from '../runtime/controller.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
+import type { ManagedObject } from './adapter.ts';
+import { Backoff, resyncDueAt, resyncPeriodMs, type BackoffOptions } from './timing.ts';
+
+export const WAITING = 'WaitingForDependency';
+
+/** Longer waits are taken in steps: timers overflow past 2^31 ms (24.8 days) and would fire at once. */
+const MAX_REQUEUE_MS = 24 * 3_600_000;
+export const after = (ms: number): { requeueAfter: number } => ({ requeueAfter: Math.min(ms, MAX_REQUEUE_MS) });
+
+export class Memory {
+  readonly backoff: Backoff;
+  readonly ownWrites = new OwnWrites<ManagedObject>();
+  /** uid -> fingerprint of the references resolved at the last cloud sync (steady state needs no cloud call). */
+  readonly synced = new Map<string, string>();
+  /** key -> the generation that stalled and when a retry is allowed anyway (the resync). */
+  readonly stalled = new Map<string, { generation: number | undefined; retryAt: number }>();
+  /** Keys whose last create the cloud refused with an answer: it created nothing, so the next needs no lookup. */
+  readonly refused = new Set<string>();
+  /** key -> the kinds whose changes may satisfy the CloudPrecondition the object waits for. */
+  readonly waitingOn = new Map<string, string[]>();
+  readonly #clock: Clock;
+  readonly #resyncPeriodMs: number;
+
+  constructor(options: { backoff?: BackoffOptions; resyncPeriodMs: number; clock: Clock }) {
+    this.backoff = new Backoff(options.backoff);
+    this.#clock = options.clock;
+    this.#resyncPeriodMs = options.resyncPeriodMs;
+  }
+
+  /** The object's drift-check period (spec, else the operator's default); 0 = off. */
+  resyncPeriod(obj: ManagedObject): number {
+    return resyncPeriodMs(obj.spec, this.#resyncPeriodMs);
+  }
+
+  /**
+   * Steady state: in sync for this generation (Ready, or waiting only for non-blocking references
+   * that have not changed since), same resolved references as at the last sync, and the resync
+   * not due yet -> no cloud call, just come back when it is due.
+   */
+  steady(obj: ManagedObject, refs: { fingerprint: string; pending: readonly string[] }): ReconcileResult | undefined {
+    const { status, metadata } = obj;
+    if (!status?.id || !status.lastSyncTime || status.observedGeneration !== metadata.generation || status.pendingOperation) return undefined;
+    const uid = metadata.uid ?? '';
+    const known = this.synced.get(uid);
+    if (isTrue(status.conditions, READY)) {
+      if (known !== undefined && known !== refs.fingerprint) return undefined;
+    } else {
+      // Only a sync of this process knows that the waiting was for non-blocking references alone.
+      const waitingForPending = getCondition(status.conditions, READY)?.reason === WAITING && refs.pending.length > 0;
+      if (!waitingForPending || known !== refs.fingerprint) return undefined;
+    }
+    const period = this.resyncPeriod(obj);
+    const due = period > 0 ? resyncDueAt(uid, status.lastSyncTime, period) : Infinity;
+    const now = this.#clock.now();
+    if (due <= now) return undefined;
+    // After a restart nothing is remembered: lastSyncTime decides, and these references become the baseline.
+    if (known === undefined) this.synced.set(uid, refs.fingerprint);
+    return due === Infinity ? {} : after(due - now);
+  }
+
+  /** A Stalled generation is not retried until the spec changes or its resync comes. */
+  stallHeld(key: string, obj: ManagedObject): ReconcileResult | undefined {
+    const held = this.stalled.get(key);
+    if (!held || held.generation !== obj.metadata.generation || !isTrue(obj.status?.conditions, STALLED)) return undefined;
+    const wait = held.retryAt - this.#clock.now();
+    return wait > 0 ? (Number.isFinite(wait) ? after(wait) : {}) : undefined;
+  }
+
+  /** Holds a stalled generation until `waitMs` have passed (undefined: until the spec changes). */
+  stall(key: string, generation: number | undefined, waitMs: number | undefined): void {
+    this.stalled.set(key, { generation, retryAt: waitMs === undefined ? Infinity : this.#clock.now() + waitMs });
+  }
+
+  /** Keys of the objects of `namespace` waiting for a CloudPrecondition that an object of `kind` may satisfy. */
+  waitingFor(kind: string, namespace: string): string[] {
+    return [...this.waitingOn].filter(([key, kinds]) => kinds.includes(kind) && splitKey(key).namespace === namespace).map(([key]) => key);
+  }
+
+  /** Drops what is remembered of an object that is gone. */
+  forget(key: string, uid: string | undefined): void {
+    this.ownWrites.forget(key);
+    this.backoff.reset(key);
+    this.stalled.delete(key);
+    this.refused.delete(key);
+    this.waitingOn.delete(key);
+    if (uid !== undefined) this.synced.delete(uid);
+  }
+}

@@ -1,0 +1,138 @@
+// Observe phase: the object's cloud resource, by status.id; else by its ownership marks (a create
+// whose status write was lost); else by its recorded create intent (a create whose answer was lost,
+// on a cloud that took it unmarked); else by import. Also what a deletion finds to delete.
+import type { ResolvedRefs } from './adapter.ts';
+import { Outcome, isManaged, type Pass, type Reconciling, type References } from './pass.ts';
+import { reconciling, stalled } from './status.ts';
+
+/**
+ * Slack when matching createdAt against a create intent: with the cloud's clock offset known, the
+ * second both timestamps are truncated to, plus one; unknown, how far the clocks may differ.
+ */
+const KNOWN_OFFSET_SLACK_MS = 2_000;
+const UNKNOWN_OFFSET_SLACK_MS = 60_000;
+
+/** The resource, adopted or imported where it was found another way than by id; undefined: none, create it. */
+export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: References): Promise<unknown> {
+  const { adapter } = r;
+  const { obj } = pass;
+  const managed = isManaged(obj);
+  const id = obj.status?.id;
+  if (id) {
+    const found = await adapter.get(cloud, id);
+    if (found) return found;
+    if (!managed) throw r.retry(pass, 'reconciling', 'NotFound', `${adapter.kind} ${id} no longer exists in the cloud; waiting for it to reappear`);
+    r.event(obj, 'Warning', 'Recreating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`);
+    await r.write(pass, { id: null, condition: reconciling('Creating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`) });
+  }
+  const recreating = id !== undefined && managed;
+  if (managed && !r.memory.refused.has(pass.key)) {
+    const owned = await adapter.listOwned(cloud, obj.metadata.uid ?? '');
+    if (owned.length > 0) {
+      const keep = await keepOne(r, pass, cloud, owned);
+      r.event(obj, 'Normal', 'Adopted', `found ${adapter.kind} ${adapter.id(keep)} by its ownership ${adapter.marks.noun} (its id had not been recorded)`);
+      await r.write(pass, { id: adapter.id(keep), pendingCreate: null });
+      return keep;
+    }
+    const intended = await adoptIntended(r, pass, cloud, refs.resolved);
+    if (intended) return intended;
+  }
+  // An adopted resource deleted outside the operator is recreated like any other, not imported again.
+  return recreating ? undefined : importResource(r, pass, cloud, refs.imports);
+}
+
+/** Several resources carry this object's marks (a create retried after a lost answer): keep the oldest, delete the rest. */
+async function keepOne(r: Reconciling, pass: Pass, cloud: unknown, owned: unknown[]): Promise<unknown> {
+  const { adapter } = r;
+  const sorted = [...owned].sort((a, b) => (adapter.createdAt(a) ?? '').localeCompare(adapter.createdAt(b) ?? '') || adapter.id(a).localeCompare(adapter.id(b)));
+  const [keep, ...extras] = sorted;
+  for (const extra of extras) {
+    await adapter.delete(cloud, adapter.id(extra));
+    r.event(pass.obj, 'Normal', 'Deleted', `deleted duplicate ${adapter.kind} ${adapter.id(extra)}; keeping ${adapter.id(keep)}`);
+  }
+  return keep;
+}
+
+/**
+ * A create intent was recorded but nothing carries the ownership marks: the cloud took the create
+ * unmarked and the answer (or the call that marks it) was lost. The resource is the single one
+ * with the intended name, in scope, without any mark, created since. Any mark rules a resource
+ * out: marks are replaced all at once, so ours has none or all of them.
+ */
+async function adoptIntended(r: Reconciling, pass: Pass, cloud: unknown, refs: ResolvedRefs): Promise<unknown> {
+  const { adapter } = r;
+  const candidates = await intentCandidates(r, pass, cloud, refs);
+  if (candidates.length === 0) return undefined;
+  if (candidates.length > 1) {
+    const ids = candidates.map((o) => adapter.id(o)).join(', ');
+    throw new Outcome(
+      stalled('AdoptionAmbiguous', `a create of this ${adapter.kind} lost its answer and ${candidates.length} candidates without ${adapter.marks.noun} match (${ids}); delete the extra ones in the cloud`),
+    );
+  }
+  const found = candidates[0];
+  const marked = await adapter.setMarks(cloud, found, desiredMarks(r, pass.obj));
+  r.event(pass.obj, 'Normal', 'Adopted', `found ${adapter.kind} ${adapter.id(found)} created by an earlier attempt whose answer was lost`);
+  await r.write(pass, { id: adapter.id(found), pendingCreate: null });
+  return marked;
+}
+
+async function intentCandidates(r: Reconciling, pass: Pass, cloud: unknown, refs: ResolvedRefs): Promise<unknown[]> {
+  const { adapter } = r;
+  const intent = pass.obj.status?.pendingCreate;
+  const adoption = adapter.intentAdoption;
+  if (!intent || !adoption || pass.obj.spec.resource === undefined) return [];
+  const found = await adoption.listByName(cloud, intent.name, pass.obj.spec.resource, refs);
+  const offset = adoption.clockOffsetMs?.(cloud);
+  const since = Date.parse(intent.startedAt) + (offset ?? 0) - (offset === undefined ? UNKNOWN_OFFSET_SLACK_MS : KNOWN_OFFSET_SLACK_MS);
+  return found.filter((o) => adapter.marks.isEmpty(adapter.marksOf(o)) && Date.parse(adapter.createdAt(o) ?? '') >= since);
+}
+
+async function importResource(r: Reconciling, pass: Pass, cloud: unknown, refs: ResolvedRefs): Promise<unknown> {
+  const { adapter } = r;
+  const spec = pass.obj.spec;
+  if (!spec.import) {
+    if (isManaged(pass.obj)) return undefined;
+    throw new Outcome(stalled('InvalidConfiguration', 'managementPolicy ObserveOnly needs import.id or import.filter'));
+  }
+  let found: unknown;
+  let how: string;
+  if (spec.import.id !== undefined) {
+    how = `id ${spec.import.id}`;
+    found = await adapter.get(cloud, spec.import.id);
+  } else {
+    how = `filter ${JSON.stringify(spec.import.filter)}`;
+    const matches = await adapter.listForImport(cloud, spec.import.filter, refs);
+    if (matches.length > 1) {
+      const ids = matches.map((o) => adapter.id(o)).join(', ');
+      throw new Outcome(stalled('ImportAmbiguous', `import ${how} matches ${matches.length} ${adapter.kind}s (${ids}); make the filter match exactly one`));
+    }
+    found = matches[0];
+  }
+  if (!found) throw r.retry(pass, 'reconciling', 'ImportNotFound', `no ${adapter.kind} matches import ${how} yet`);
+  r.event(pass.obj, 'Normal', 'Adopted', `imported ${adapter.kind} ${adapter.id(found)} (${how}, ${spec.managementPolicy})`);
+  await r.write(pass, { id: adapter.id(found) });
+  return found;
+}
+
+/** What this object owns in the cloud: its recorded id, else whatever a lost status write left behind. */
+export async function owned(r: Reconciling, pass: Pass, cloud: unknown, refs: () => ResolvedRefs | undefined): Promise<unknown[]> {
+  const { adapter } = r;
+  const id = pass.obj.status?.id;
+  if (id) {
+    const found = await adapter.get(cloud, id);
+    return found ? [found] : [];
+  }
+  const marked = await adapter.listOwned(cloud, pass.obj.metadata.uid ?? '');
+  if (marked.length > 0 || !pass.obj.status?.pendingCreate) return marked;
+  const resolved = refs();
+  if (!resolved) return [];
+  const candidates = await intentCandidates(r, pass, cloud, resolved);
+  return candidates.length === 1 ? candidates : [];
+}
+
+/** The operator's marks for the object, with the user's. */
+export function desiredMarks(r: Reconciling, obj: Pass['obj']): unknown {
+  const { adapter } = r;
+  const user = obj.spec.resource === undefined ? adapter.marks.none : adapter.userMarks(obj.spec.resource);
+  return adapter.marks.desired(obj.metadata.uid ?? '', user);
+}

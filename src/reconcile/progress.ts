@@ -1,0 +1,55 @@
+// Progress phase: where the observed resource stands (ready, in transition, failed), and where a
+// mutation the cloud accepted stands (status.pendingOperation), polled on the adapter's schedule.
+import type { PendingOperation } from './adapter.ts';
+import { WAITING } from './memory.ts';
+import { Outcome, RESYNC, type Pass, type Reconciling, type References } from './pass.ts';
+import { ready, reconciling, stalled, type StatusChange } from './status.ts';
+
+const GERUND = { create: 'Creating', update: 'Updating', delete: 'Deleting' } as const;
+
+/**
+ * A create or update the cloud accepted: poll its operation until it is done (then the resource is
+ * observed afresh, never diffed from a partial answer), and stall with the cloud's words if it
+ * failed. Without an operation to poll there is nothing to wait for but the resource itself.
+ */
+export async function awaitOperation(r: Reconciling, pass: Pass, cloud: unknown, operation: PendingOperation): Promise<void> {
+  const { adapter } = r;
+  if (!operation.id || !adapter.operation) {
+    await r.write(pass, { pendingOperation: null });
+    return;
+  }
+  const status = await adapter.operation(cloud, operation.id);
+  const what = `the ${operation.action} of ${adapter.kind}${pass.obj.status?.id ? ` ${pass.obj.status.id}` : ''} (operation ${operation.id})`;
+  if (status.state === 'pending') throw new Outcome(reconciling(GERUND[operation.action], `the cloud is carrying out ${what}`), status.pollAfterMs);
+  if (status.state === 'failed') {
+    r.event(pass.obj, 'Warning', status.reason, `${what} failed: ${status.message}`);
+    // A create that failed made nothing to adopt.
+    const change: StatusChange = { pendingOperation: null, ...(operation.action === 'create' ? { pendingCreate: null } : {}) };
+    throw new Outcome(stalled(status.reason, `${what} failed: ${status.message}; change the spec to retry`), undefined, change);
+  }
+  const id = status.id && !pass.obj.status?.id ? { id: status.id, pendingCreate: null } : {};
+  await r.write(pass, { pendingOperation: null, ...id });
+}
+
+/** The outcome of a reconcile that observed (and, if Managed, updated) the resource. */
+export function complete(r: Reconciling, pass: Pass, observed: unknown, refs: References): Outcome {
+  const { adapter } = r;
+  const id = adapter.id(observed);
+  r.memory.synced.set(pass.obj.metadata.uid ?? '', refs.fingerprint);
+  r.memory.stalled.delete(pass.key);
+  r.memory.refused.delete(pass.key);
+  const change: StatusChange = { id, resource: adapter.summarize(observed), synced: true, pendingCreate: null };
+  const progress = adapter.progress(observed);
+  if (progress.state === 'progressing') return new Outcome(reconciling(progress.reason, progress.message), progress.pollAfterMs, change);
+  if (progress.state === 'failed') {
+    r.event(pass.obj, 'Warning', progress.reason, progress.message);
+    return new Outcome(stalled(progress.reason, `${progress.message}; change the spec or recreate the object`), undefined, change);
+  }
+  r.memory.backoff.reset(pass.key);
+  if (refs.pending.length > 0) {
+    // Woken when they get an id (reference events), like any wait for a dependency; drift-checked meanwhile.
+    const message = `waiting for ${refs.pending.join('; ')}; ${adapter.kind} ${id} is otherwise in sync`;
+    return new Outcome(reconciling(WAITING, message), RESYNC, change);
+  }
+  return new Outcome(ready('Available', `${adapter.kind} ${id} is available`), RESYNC, change);
+}
