@@ -235,8 +235,11 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
   update(cloud: C, observed: O, patch: Record<string, unknown>, desired: Desired<R>): Promise<O | Accepted>;
   /** Deletes the resource (one already gone counts as deleted); Accepted while the cloud is still at it. */
   delete(cloud: C, id: string): Promise<void | Accepted>;
-  /** Polls an operation an Accepted named; required of adapters whose mutations answer with one. */
-  operation?(cloud: C, id: string): Promise<OperationStatus>;
+  /**
+   * Polls an operation an Accepted named (required of adapters whose mutations answer with one);
+   * `startedAt` lets the schedule lengthen the longer it runs.
+   */
+  operation?(cloud: C, operation: { id: string; startedAt: string }): Promise<OperationStatus>;
 
   id(observed: O): string;
   summarize(observed: O): S;

@@ -1,7 +1,7 @@
 // Finalize phase: wait for dependents, then Delete (or Orphan, or nothing for ObserveOnly) in the
 // cloud, then drop the finalizer. A deletion the cloud accepted is polled, never sent again.
 import { FINALIZER, hasFinalizer } from '../runtime/finalizers.ts';
-import { isAccepted, type ManagedObject } from './adapter.ts';
+import { isAccepted, type ManagedObject, type PendingOperation } from './adapter.ts';
 import type { ClusterView, ObjectWriter } from './kube.ts';
 import { owned } from './observe.ts';
 import { Outcome, isManaged, type Pass, type Reconciling } from './pass.ts';
@@ -60,7 +60,7 @@ async function deleteOwned(r: Reconciling, pass: Pass, cloud: unknown, find: () 
   const pending = pass.obj.status?.pendingOperation?.action === 'delete' ? pass.obj.status.pendingOperation : undefined;
   if (pending) {
     const remaining = await find();
-    if (remaining.length > 0) await awaitDeletion(r, pass, cloud, remaining, pending.id);
+    if (remaining.length > 0) await awaitDeletion(r, pass, cloud, remaining, pending);
     return;
   }
   const id = pass.obj.status?.id;
@@ -78,15 +78,16 @@ async function deleteOwned(r: Reconciling, pass: Pass, cloud: unknown, find: () 
 }
 
 /** A deletion the cloud accepted and `remaining` still exists: look again later, or send it again if its operation failed. */
-async function awaitDeletion(r: Reconciling, pass: Pass, cloud: unknown, remaining: unknown[], operation: string | undefined): Promise<never> {
+async function awaitDeletion(r: Reconciling, pass: Pass, cloud: unknown, remaining: unknown[], pending: PendingOperation): Promise<never> {
   const { adapter } = r;
   const ids = remaining.map((t) => adapter.id(t)).join(', ');
   const waiting = reconciling('Deleting', `waiting for the cloud to delete ${adapter.kind} ${ids}`);
-  if (!operation || !adapter.operation) {
+  const { id } = pending;
+  if (!id || !adapter.operation) {
     const progress = adapter.progress(remaining[0]);
     throw new Outcome(waiting, progress.state === 'progressing' ? progress.pollAfterMs : DELETION_POLL_MS);
   }
-  const status = await adapter.operation(cloud, operation);
+  const status = await adapter.operation(cloud, { id, startedAt: pending.startedAt });
   if (status.state === 'pending') throw new Outcome(waiting, status.pollAfterMs);
   if (status.state === 'done') throw new Outcome(waiting, DELETION_POLL_MS);
   // Failed: the next attempt sends the DELETE again.

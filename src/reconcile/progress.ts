@@ -14,11 +14,12 @@ const GERUND = { create: 'Creating', update: 'Updating', delete: 'Deleting' } as
  */
 export async function awaitOperation(r: Reconciling, pass: Pass, cloud: unknown, operation: PendingOperation): Promise<void> {
   const { adapter } = r;
-  if (!operation.id || !adapter.operation) {
+  const { id } = operation;
+  if (!id || !adapter.operation) {
     await r.write(pass, { pendingOperation: null });
     return;
   }
-  const status = await adapter.operation(cloud, operation.id);
+  const status = await adapter.operation(cloud, { id, startedAt: operation.startedAt });
   const what = `the ${operation.action} of ${adapter.kind}${pass.obj.status?.id ? ` ${pass.obj.status.id}` : ''} (operation ${operation.id})`;
   if (status.state === 'pending') throw new Outcome(reconciling(GERUND[operation.action], `the cloud is carrying out ${what}`), status.pollAfterMs);
   if (status.state === 'failed') {
@@ -27,8 +28,8 @@ export async function awaitOperation(r: Reconciling, pass: Pass, cloud: unknown,
     const change: StatusChange = { pendingOperation: null, ...(operation.action === 'create' ? { pendingCreate: null } : {}) };
     throw new Outcome(stalled(status.reason, `${what} failed: ${status.message}; change the spec to retry`), undefined, change);
   }
-  const id = status.id && !pass.obj.status?.id ? { id: status.id, pendingCreate: null } : {};
-  await r.write(pass, { pendingOperation: null, ...id });
+  const made = status.id && !pass.obj.status?.id ? { id: status.id, pendingCreate: null } : {};
+  await r.write(pass, { pendingOperation: null, ...made });
 }
 
 /** The outcome of a reconcile that observed (and, if Managed, updated) the resource. */

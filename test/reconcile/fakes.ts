@@ -267,7 +267,7 @@ export const widgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary,
       }, id);
       return isAccepted(answer) ? answer : undefined;
     }),
-  operation: async (cloud, id) => cloud.call('operation', id, () => cloud.poll(id)),
+  operation: async (cloud, { id }) => cloud.call('operation', id, () => cloud.poll(id)),
   id: (o) => o.id,
   summarize: (o) => ({ name: o.name, size: o.size, state: o.state }),
   progress: (o) => {
