@@ -167,8 +167,9 @@ describe('leader election across two operator processes', () => {
       });
       expect(logged(first, 'acquired the leader lease')).toBe(true);
       expect(logged(second, 'acquired the leader lease')).toBe(false);
-      // Leader and standby are both ready (the standby's caches are warm).
-      for (const op of operators) expect((await fetch(`http://${probesOf(op)}/readyz`)).status).toBe(200);
+      // Leader and standby both become ready (the standby warms its caches too; on a loaded machine
+      // that may take a moment after it started campaigning).
+      for (const op of operators) await until(`${op.identity} ready`, async () => (await fetch(`http://${probesOf(op)}/readyz`)).status === 200);
 
       const killedAt = Date.now();
       first.child.kill('SIGKILL');
