@@ -1,29 +1,13 @@
-import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../src/cloud/errors.ts';
-import { OpenStackClient } from '../../src/cloud/openstack/client.ts';
-import { parseCloudEntry } from '../../src/cloud/openstack/config.ts';
 import type { Neutron } from '../../src/cloud/openstack/neutron.ts';
-import { neutronError, startServer, type Handler, type Reply, type TestServer } from './server.ts';
+import { neutronError, useOpenStackAt, type Handler, type Reply, type TestServer } from './server.ts';
 
-let server: TestServer | undefined;
-let client: OpenStackClient | undefined;
-
-afterEach(async () => {
-  client?.close();
-  client = undefined;
-  await server?.close();
-  server = undefined;
-});
+const openStackAt = useOpenStackAt();
 
 /** Neutron behind a path prefix, reached with a pre-issued token (no Keystone involved). */
 async function neutronAt(handler: Handler): Promise<{ neutron: Neutron; server: TestServer }> {
-  server = await startServer(handler);
-  const cloud = parseCloudEntry({
-    auth: { token: 'tok-neutron-tests' },
-    network_endpoint_override: `${server.url}/networking`,
-  });
-  client = new OpenStackClient({ cloud, registry: new Registry(), retry: { maxAttempts: 1 } });
+  const { client, server } = await openStackAt(handler, { network: '/networking' });
   return { neutron: client.neutron, server };
 }
 

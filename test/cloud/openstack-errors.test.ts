@@ -39,6 +39,11 @@ const TABLE: Array<[number, unknown, string, CloudErrorKind]> = [
   [400, { badRequest: { code: 400, message: 'Network 00000000-0000-0000-0000-000000000000 could not be found.' } }, 'badRequest', 'terminal'],
   [409, { conflictingRequest: { code: 409, message: `Port ${PORT} is still in use.` } }, 'conflictingRequest', 'transient'],
   [400, { badRequest: { code: 400, message: 'Flavor 999 could not be found.' } }, 'badRequest', 'terminal'],
+  // A server busy with a transition, or in a state the action does not apply to yet: look again, then act.
+  [409, { conflictingRequest: { code: 409, message: `Cannot 'stop' instance ${NET} while it is in task_state powering-off` } }, 'conflictingRequest', 'transient'],
+  [409, { conflictingRequest: { code: 409, message: `Cannot 'resize' instance ${NET} while it is in vm_state building` } }, 'conflictingRequest', 'transient'],
+  [409, { conflictingRequest: { code: 409, message: `Instance ${NET} is locked` } }, 'conflictingRequest', 'conflict'],
+  [413, { overLimit: { code: 413, message: 'Maximum number of key pairs exceeded' } }, 'overLimit', 'quota'],
   [404, { itemNotFound: { code: 404, message: `Instance ${NET} could not be found.` } }, 'itemNotFound', 'notFound'],
   [403, { forbidden: { code: 403, message: 'Only volume-backed servers are allowed for flavors with zero disk.' } }, 'forbidden', 'terminal'],
   [403, { forbidden: { code: 403, message: 'Quota exceeded for cores: Requested 2, but already used 20 of 20 cores' } }, 'forbidden', 'quota'],

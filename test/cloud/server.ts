@@ -1,6 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { afterEach } from 'vitest';
+import { OpenStackClient } from '../../src/cloud/openstack/client.ts';
+import { parseCloudEntry } from '../../src/cloud/openstack/config.ts';
 
 /** A request as the test server saw it. */
 export interface Seen {
@@ -85,4 +89,26 @@ export async function startServer(handler: Handler, tlsMaterial?: { key: string;
 
 export function neutronError(type: string, message: string): unknown {
   return { NeutronError: { type, message, detail: '' } };
+}
+
+/**
+ * An OpenStack client of a test server, both closed after each test of the file: `at(handler,
+ * endpoints)` starts the server and points the client's fixed endpoints (relative paths) at it,
+ * with a pre-issued token (no Keystone).
+ */
+export function useOpenStackAt(): (handler: Handler, endpoints: Partial<Record<'network' | 'compute' | 'image', string>>) => Promise<{ client: OpenStackClient; server: TestServer }> {
+  const open: { client: OpenStackClient; server: TestServer }[] = [];
+  afterEach(async () => {
+    for (const { client, server } of open.splice(0)) {
+      client.close();
+      await server.close();
+    }
+  });
+  return async (handler, endpoints) => {
+    const server = await startServer(handler);
+    const overrides = Object.fromEntries(Object.entries(endpoints).map(([service, path]) => [`${service}_endpoint_override`, `${server.url}${path}`]));
+    const client = new OpenStackClient({ cloud: parseCloudEntry({ auth: { token: 'tok-tests' }, ...overrides }), registry: new Registry(), retry: { maxAttempts: 1 } });
+    open.push({ client, server });
+    return { client, server };
+  };
 }

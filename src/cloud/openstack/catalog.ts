@@ -76,3 +76,12 @@ export function versionedBaseUrl(url: string, version: string): string {
   parsed.hash = '';
   return parsed.toString().replace(/\/+$/, '');
 }
+
+/** The versioned base URL without what follows the version segment (a project id in some Nova catalogs). */
+export function versionRoot(baseUrl: string): string {
+  const parsed = new URL(baseUrl);
+  const segments = parsed.pathname.split('/');
+  const version = segments.findIndex((segment) => /^v\d+(\.\d+)?$/.test(segment));
+  if (version >= 0) parsed.pathname = segments.slice(0, version + 1).join('/');
+  return parsed.toString().replace(/\/+$/, '');
+}

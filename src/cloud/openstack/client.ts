@@ -5,7 +5,9 @@ import type { RateLimit } from '../rate-limit.ts';
 import { KeystoneAuth } from './auth.ts';
 import type { OpenStackCloudConfig } from './config.ts';
 import { classifyOpenStackError } from './errors.ts';
+import { Glance } from './glance.ts';
 import { Neutron } from './neutron.ts';
+import { Nova } from './nova.ts';
 import { OpenStackSession } from './session.ts';
 
 export interface OpenStackClientOptions {
@@ -29,6 +31,8 @@ export class OpenStackClient {
   readonly auth: KeystoneAuth;
   readonly session: OpenStackSession;
   readonly neutron: Neutron;
+  readonly nova: Nova;
+  readonly glance: Glance;
   #cloud: OpenStackCloudConfig;
 
   constructor(options: OpenStackClientOptions) {
@@ -47,6 +51,8 @@ export class OpenStackClient {
     this.auth = new KeystoneAuth(this.http, options.cloud.auth, { refreshMarginMs: options.tokenRefreshMarginMs });
     this.session = new OpenStackSession(this.http, this.auth, options.cloud);
     this.neutron = new Neutron(this.session);
+    this.nova = new Nova(this.session, this.http);
+    this.glance = new Glance(this.session);
   }
 
   /**

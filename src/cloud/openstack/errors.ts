@@ -70,6 +70,9 @@ function kindFor(status: number, code: string, message: string): CloudErrorKind 
   if (QUOTA_TYPES.has(code) || /quota exceeded/i.test(message)) return 'quota';
   // Nova reports a port attached elsewhere as a 409 conflictingRequest "Port <id> is still in use."
   if (status === 409 && /is still in use/i.test(message)) return 'transient';
+  // A server busy with a transition: "Cannot 'stop' instance <id> while it is in task_state
+  // powering-off" (or in a vm_state the action does not apply to): look again, then act.
+  if (status === 409 && /while it is in (task_state|vm_state)/i.test(message)) return 'transient';
   return kindForStatus(status);
 }
 

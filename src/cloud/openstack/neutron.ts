@@ -1,13 +1,13 @@
 import { CloudError, isCloudError } from '../errors.ts';
 import type { QueryValue } from '../http.ts';
 import { isTagsNotAllowedInPost } from './errors.ts';
+import { listAllPages } from './paging.ts';
 import type { OpenStackSession } from './session.ts';
 import type {
   NeutronBody,
   NeutronExtension,
   NeutronFloatingIp,
   NeutronHostRoute,
-  NeutronLink,
   NeutronNetwork,
   NeutronPort,
   NeutronPortBody,
@@ -74,36 +74,23 @@ export class NeutronCollection<T extends { id: string }, B extends Record<string
     this.def = def;
   }
 
-  async list(options: ListOptions = {}): Promise<T[]> {
+  list(options: ListOptions = {}): Promise<T[]> {
     const { plural, path, label } = this.def;
-    const query: Record<string, QueryValue> = {
-      ...options.filters,
-      tags: joined(options.tags),
-      'tags-any': joined(options.tagsAny),
-      'not-tags': joined(options.notTags),
-      'not-tags-any': joined(options.notTagsAny),
-      limit: options.pageSize ?? DEFAULT_PAGE_SIZE,
-    };
-    const items: T[] = [];
-    let marker: string | undefined;
-    for (;;) {
-      const response = await this.#ctx.session.request<Record<string, unknown>>('network', {
-        method: 'GET',
-        path,
-        operation: `list${label}s`,
-        query: { ...query, marker },
-        signal: options.signal,
-      });
-      const page = (response.body?.[plural] ?? []) as T[];
-      items.push(...page);
-      const links = (response.body?.[`${plural}_links`] ?? []) as NeutronLink[];
-      const next = links.find((link) => link.rel === 'next');
-      // Only the marker is taken from the link: behind a proxy or path prefix Neutron's own
-      // host and path in the href can be wrong, while the collection URL here is right.
-      const nextMarker = next === undefined ? null : new URL(next.href, 'http://neutron.invalid').searchParams.get('marker');
-      if (page.length === 0 || nextMarker === null || nextMarker === marker) return items;
-      marker = nextMarker;
-    }
+    return listAllPages<T>(this.#ctx.session, {
+      service: 'network',
+      path,
+      key: plural,
+      operation: `list${label}s`,
+      query: {
+        ...options.filters,
+        tags: joined(options.tags),
+        'tags-any': joined(options.tagsAny),
+        'not-tags': joined(options.notTags),
+        'not-tags-any': joined(options.notTagsAny),
+      },
+      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      signal: options.signal,
+    });
   }
 
   /** The object, or undefined when Neutron answers 404. */

@@ -1,7 +1,7 @@
 import { CloudError, isCloudError } from '../errors.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http.ts';
 import type { KeystoneAuth, Token } from './auth.ts';
-import { findEndpoint, regionsOffering, SERVICE_VERSIONS, versionedBaseUrl } from './catalog.ts';
+import { findEndpoint, regionsOffering, SERVICE_VERSIONS, versionedBaseUrl, versionRoot } from './catalog.ts';
 import type { EndpointInterface, ServiceType } from './config.ts';
 
 export interface EndpointSettings {
@@ -13,6 +13,8 @@ export interface EndpointSettings {
 export interface ServiceRequest extends Omit<HttpRequest, 'url' | 'service'> {
   /** Relative to the service's versioned base URL, e.g. `networks/abc`. */
   path: string;
+  /** The path is relative to the version segment itself (Nova's version document), not to a project id after it. */
+  fromVersionRoot?: boolean;
 }
 
 /**
@@ -40,13 +42,16 @@ export class OpenStackSession {
   }
 
   async request<T = unknown>(service: ServiceType, req: ServiceRequest): Promise<HttpResponse<T>> {
-    const send = (token: Token) =>
-      this.#http.request<T>({
-        ...req,
+    const { fromVersionRoot, ...request } = req;
+    const send = (token: Token) => {
+      const base = this.#endpointFor(service, token);
+      return this.#http.request<T>({
+        ...request,
         service,
-        url: `${this.#endpointFor(service, token)}/${req.path.replace(/^\/+/, '')}`,
+        url: `${fromVersionRoot ? versionRoot(base) : base}/${req.path.replace(/^\/+/, '')}`,
         headers: { ...req.headers, 'x-auth-token': token.value },
       });
+    };
     const token = await this.#auth.token(req.signal);
     try {
       return await send(token);

@@ -199,9 +199,3 @@ export interface NeutronExtension {
   updated: string;
   links: unknown[];
 }
-
-/** A page link in `<plural>_links`. */
-export interface NeutronLink {
-  rel: 'next' | 'previous' | string;
-  href: string;
-}
