@@ -343,6 +343,8 @@ EOF
 [DEFAULT]
 transport_url = rabbit://guest:guest@$H:$AMQP_PORT/
 compute_driver = fake.FakeDriver
+# One compute host: a resize has nowhere else to go.
+allow_resize_to_same_host = true
 host = e2e-compute
 my_ip = $H
 state_path = $DATA/nova
@@ -689,13 +691,16 @@ seed_resources() {
   local NOVA=http://$H:$NOVA_PORT/v2.1 GL=http://$H:$GLANCE_PORT img i
   api GET $NOVA/flavors/1
   [ "$CODE" = 200 ] || api POST $NOVA/flavors '{"flavor":{"name":"m1.tiny","id":"1","ram":64,"vcpus":1,"disk":1}}'
+  # A second flavor to resize to.
+  api GET $NOVA/flavors/2
+  [ "$CODE" = 200 ] || api POST $NOVA/flavors '{"flavor":{"name":"m1.small","id":"2","ram":128,"vcpus":1,"disk":1}}'
   img=$(curl -s -H "X-Auth-Token: $TOK" "$GL/v2/images?name=fake-image" | jq -r '.images[0].id // empty')
   if [ -z "$img" ]; then
     api POST $GL/v2/images '{"name":"fake-image","disk_format":"raw","container_format":"bare","visibility":"public"}'
     img=$(echo "$BODY" | jq -r .id)
     head -c 1024 /dev/zero | curl -s -X PUT -H "X-Auth-Token: $TOK" -H 'Content-Type: application/octet-stream' --data-binary @- "$GL/v2/images/$img/file"
   fi
-  log "flavor m1.tiny (id 1), image fake-image = $img"
+  log "flavors m1.tiny (id 1) and m1.small (id 2), image fake-image = $img"
   # nova-compute registers itself; map it to cell1 now instead of waiting for the periodic task
   [ -z "${SPAWNED[nova-compute]:-}" ] || wait_log nova-compute "Starting compute node" 90
   for ((i = 0; i < 150; i++)); do
