@@ -10,6 +10,7 @@ import { network } from './resources/network.ts';
 import { port } from './resources/port.ts';
 import { router } from './resources/router.ts';
 import { securityGroup } from './resources/securitygroup.ts';
+import { server } from './resources/server.ts';
 import { subnet } from './resources/subnet.ts';
 
 export const providers = [openstack];
@@ -21,6 +22,7 @@ const adapterOf = {
   Router: router,
   SecurityGroup: securityGroup,
   Port: port,
+  Server: server,
   FloatingIP: floatingIP,
 } satisfies Record<(typeof managedKinds)[number]['kind'], AnyAdapter>;
 

@@ -5,10 +5,11 @@ import { port } from './port.ts';
 import { providerConfig } from './providerconfig.ts';
 import { router } from './router.ts';
 import { securityGroup } from './securitygroup.ts';
+import { server } from './server.ts';
 import { subnet } from './subnet.ts';
 
 /** Cloud resources, in dependency order (a kind only references kinds before it, or itself). */
-export const managedKinds = [network, subnet, router, securityGroup, port, floatingIP] as const;
+export const managedKinds = [network, subnet, router, securityGroup, port, server, floatingIP] as const;
 export const kinds = [providerConfig, ...managedKinds] as const;
 
-export { floatingIP, network, port, providerConfig, router, securityGroup, subnet };
+export { floatingIP, network, port, providerConfig, router, securityGroup, server, subnet };

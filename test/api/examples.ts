@@ -6,6 +6,7 @@ import type { PortManifest } from '../../src/api/port.ts';
 import type { ProviderConfigManifest } from '../../src/api/providerconfig.ts';
 import type { RouterManifest } from '../../src/api/router.ts';
 import type { SecurityGroupManifest } from '../../src/api/securitygroup.ts';
+import type { ServerManifest } from '../../src/api/server.ts';
 import type { SubnetManifest } from '../../src/api/subnet.ts';
 
 const apiVersion = 'cloudnet.io/v1alpha1';
@@ -223,6 +224,40 @@ export const floatingIPFull: FloatingIPManifest = {
   },
 };
 
+export const serverMinimal: ServerManifest = {
+  apiVersion,
+  kind: 'Server',
+  metadata: metadata('web'),
+  spec: {
+    providerConfigRef,
+    resource: { image: { name: 'cirros' }, flavor: { name: 'm1.tiny' }, networks: [{ networkRef: { name: 'app-net' } }] },
+  },
+};
+
+export const serverFull: ServerManifest = {
+  apiVersion,
+  kind: 'Server',
+  metadata: metadata('web-1'),
+  spec: {
+    providerConfigRef,
+    resource: {
+      name: 'web-1.example.org',
+      image: { id: '7688b18c-b89b-4bb1-9943-8a3be92c7f39' },
+      flavor: { id: '2' },
+      networks: [{ portRef: { name: 'web-0' } }, { networkRef: { name: 'app-net' }, fixedIP: '10.0.0.30' }],
+      securityGroupRefs: [{ name: 'web' }],
+      keyName: 'ops',
+      userData: '#cloud-config\npackages: [nginx]\n',
+      metadata: { role: 'web' },
+      tags: ['team-a'],
+      availabilityZone: 'nova',
+      configDrive: true,
+      powerState: 'Stopped',
+      recreateOnError: true,
+    },
+  },
+};
+
 export const validExamples = [
   providerConfigCloudsYAML,
   providerConfigPassword,
@@ -236,5 +271,7 @@ export const validExamples = [
   routerFull,
   securityGroupFull,
   portFull,
+  serverMinimal,
+  serverFull,
   floatingIPFull,
 ];

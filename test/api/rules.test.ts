@@ -500,6 +500,56 @@ describe('SecurityGroup', () => {
   });
 });
 
+describe('Server', () => {
+  const full = examples.serverFull;
+
+  it('image, keyName, userData, availabilityZone, configDrive and securityGroupRefs are immutable, with a message', () => {
+    const changes: [string, (x: Loose) => void, string][] = [
+      ['spec.resource.image', (x) => (x.spec.resource.image = { name: 'other' }), 'image is immutable: create a new Server to boot another image'],
+      ['spec.resource.keyName', (x) => (x.spec.resource.keyName = 'other'), 'keyName is immutable'],
+      ['spec.resource.keyName', (x) => delete x.spec.resource.keyName, 'keyName is immutable'],
+      ['spec.resource.userData', (x) => (x.spec.resource.userData = 'other'), 'userData is immutable'],
+      ['spec.resource.availabilityZone', (x) => (x.spec.resource.availabilityZone = 'az2'), 'availabilityZone is immutable'],
+      ['spec.resource.configDrive', (x) => (x.spec.resource.configDrive = false), 'configDrive is immutable'],
+      ['spec.resource.securityGroupRefs', (x) => (x.spec.resource.securityGroupRefs = []), 'securityGroupRefs is immutable'],
+    ];
+    for (const [field, edit, message] of changes) expectRejected(admit(variant(full, edit), full), field, message);
+  });
+
+  it('flavor, networks, power state, metadata, tags and name change in place', () => {
+    const changed = variant(full, (x) => {
+      x.spec.resource.flavor = { name: 'm1.small' };
+      x.spec.resource.networks = [];
+      x.spec.resource.powerState = 'Running';
+      x.spec.resource.metadata = {};
+      x.spec.resource.tags = [];
+      x.spec.resource.name = 'renamed';
+    });
+    expect(admit(changed, full)).toEqual([]);
+  });
+
+  it('names an image and a flavor by exactly one of name or id, and each network by exactly one reference', () => {
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.image = { name: 'a', id: 'b' }))), 'spec.resource.image', 'image needs exactly one of name or id');
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.flavor = {}))), 'spec.resource.flavor', 'flavor needs exactly one of name or id');
+    expectRejected(
+      admit(variant(full, (x) => (x.spec.resource.networks = [{ networkRef: { name: 'a' }, portRef: { name: 'b' } }]))),
+      'spec.resource.networks[0]',
+      'a network attachment needs exactly one of networkRef or portRef',
+    );
+    expectRejected(
+      admit(variant(full, (x) => (x.spec.resource.networks = [{ portRef: { name: 'b' }, fixedIP: '10.0.0.5' }]))),
+      'spec.resource.networks[0].fixedIP',
+      'fixedIP goes with networkRef',
+    );
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.powerState = 'Paused'))), 'spec.resource.powerState', 'Unsupported value');
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.tags = ['cloudnet-mine']))), 'spec.resource.tags[0]', 'reserved for the operator');
+  });
+
+  it('defaults powerState to Running and recreateOnError to false', () => {
+    expect(stored(examples.serverMinimal).spec.resource).toMatchObject({ powerState: 'Running', recreateOnError: false });
+  });
+});
+
 describe('FloatingIP', () => {
   const fip = examples.floatingIPFull;
 

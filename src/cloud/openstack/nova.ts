@@ -83,6 +83,12 @@ export class Nova {
     return this.#find<NovaServer>(`servers/${encodeURIComponent(id)}`, 'getServer', 'server', signal);
   }
 
+  /** Renames the server (the one field of PUT /servers/{id} the operator changes). */
+  async updateServer(id: string, fields: { name: string }, signal?: AbortSignal): Promise<NovaServer> {
+    const body = await this.#request<{ server: NovaServer }>('PUT', `servers/${encodeURIComponent(id)}`, 'updateServer', { json: { server: fields }, signal });
+    return body.server;
+  }
+
   /** Servers with this exact name and/or all of these tags, every page. */
   async listServers(filter: { name?: string; tags?: readonly string[] }, signal?: AbortSignal): Promise<NovaServer[]> {
     await this.microversion(signal);
