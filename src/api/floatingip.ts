@@ -21,6 +21,15 @@ const Resource = Type.Object({
   portRef: Type.Optional(
     localRef('The Port to associate with; change it to move the address, remove it to disassociate.'),
   ),
+  serverRef: Type.Optional(
+    Type.Object(
+      {
+        name: Type.String({ description: 'Name of the Server in the same namespace.', minLength: 1, maxLength: 253 }),
+        networkRef: Type.Optional(localRef("The Network of the server's port to use, when it has ports on several.")),
+      },
+      { description: "Associate with a Server's port instead of a Port object: its port on networkRef, else its only port." },
+    ),
+  ),
   fixedIPAddress: Type.Optional(
     Type.String({
       description: 'Which fixed address of the port to map to, when it has several.',
@@ -67,7 +76,8 @@ export const floatingIP = defineKind({
   ],
   rules: [
     immutableOptional('address', 'address is immutable: create a new FloatingIP to change it'),
-    { rule: '!has(self.fixedIPAddress) || has(self.portRef)', message: 'fixedIPAddress needs portRef', fieldPath: '.fixedIPAddress' },
+    { rule: '!(has(self.portRef) && has(self.serverRef))', message: 'associate with portRef or serverRef, not both', fieldPath: '.serverRef' },
+    { rule: '!has(self.fixedIPAddress) || has(self.portRef) || has(self.serverRef)', message: 'fixedIPAddress needs portRef or serverRef', fieldPath: '.fixedIPAddress' },
   ],
 });
 

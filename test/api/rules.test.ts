@@ -573,8 +573,13 @@ describe('FloatingIP', () => {
     expect(admit(disassociated, moved)).toEqual([]);
   });
 
-  it('needs portRef for fixedIPAddress', () => {
+  it('needs portRef or serverRef for fixedIPAddress, and takes one of them at most', () => {
     const m = variant(fip, (x) => delete x.spec.resource.portRef);
-    expectRejected(admit(m), 'spec.resource.fixedIPAddress', 'fixedIPAddress needs portRef');
+    expectRejected(admit(m), 'spec.resource.fixedIPAddress', 'fixedIPAddress needs portRef or serverRef');
+    const onServer = variant(m, (x) => (x.spec.resource.serverRef = { name: 'web', networkRef: { name: 'app-net' } }));
+    expect(admit(onServer)).toEqual([]);
+    expect(admit(onServer, fip)).toEqual([]);
+    const both = variant(fip, (x) => (x.spec.resource.serverRef = { name: 'web' }));
+    expectRejected(admit(both), 'spec.resource.serverRef', 'associate with portRef or serverRef, not both');
   });
 });

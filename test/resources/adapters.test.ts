@@ -31,6 +31,9 @@ import { subnet } from '../../src/resources/subnet.ts';
 
 /** Cloud IDs of the objects the specs below reference, as the reconciler resolves them. */
 const IDS: Record<string, string> = {
+  'Server/web': 'srv-web',
+  'Server/db': 'srv-db',
+  'Network/dmz': 'net-dmz',
   'Network/ext': 'net-ext',
   'Network/ext2': 'net-ext2',
   'Network/lan': 'net-lan',
@@ -724,6 +727,17 @@ describe('FloatingIP diff', () => {
 
   it('disassociates with port_id null', () => {
     expect(floatingIP.diff(want(spec()), observedFloatingIp())).toEqual({ port_id: null });
+  });
+
+  it("with serverRef, Neutron's port_details say whether it points at the Server's port (on its network); else the port is looked up when sent", () => {
+    const details = (device_id: string, network_id: string) => ({ port_details: { name: '', network_id, mac_address: '', admin_state_up: true, status: 'ACTIVE', device_id, device_owner: 'compute:nova' } });
+    const onWeb = observedFloatingIp(details('srv-web', 'net-lan'));
+    expect(floatingIP.diff(want(spec({ serverRef: { name: 'web' } })), onWeb)).toBeUndefined();
+    expect(floatingIP.diff(want(spec({ serverRef: { name: 'web', networkRef: ref('lan') } })), onWeb)).toBeUndefined();
+    expect(floatingIP.diff(want(spec({ serverRef: { name: 'web', networkRef: ref('dmz') } })), onWeb)).toEqual({ serverPort: true });
+    expect(floatingIP.diff(want(spec({ serverRef: { name: 'db' } })), onWeb)).toEqual({ serverPort: true });
+    expect(floatingIP.diff(want(spec({ serverRef: { name: 'web' }, fixedIPAddress: '10.0.0.6' })), onWeb)).toEqual({ serverPort: true });
+    expect(floatingIP.diff(want(spec({ serverRef: { name: 'web' } })), observedFloatingIp({ port_id: null, port_details: null }))).toEqual({ serverPort: true });
   });
 
   it('sends a description change alone, without touching the association', () => {
