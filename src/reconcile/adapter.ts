@@ -140,7 +140,8 @@ export class CloudPrecondition extends Error {
 export type Progress =
   | { state: 'ready' }
   | { state: 'progressing'; reason: string; message: string; pollAfterMs: number; busy: boolean }
-  | { state: 'failed'; reason: string; message: string };
+  /** recreate: the spec asks for a failed resource to be deleted and created again instead. */
+  | { state: 'failed'; reason: string; message: string; recreate?: boolean };
 
 export const READY: Progress = { state: 'ready' };
 
@@ -148,7 +149,7 @@ export function progressing(message: string, pollAfterMs: number, options: { rea
   return { state: 'progressing', reason: options.reason ?? 'WaitingForCloud', message, pollAfterMs, busy: options.busy ?? false };
 }
 
-export const failed = (reason: string, message: string): Progress => ({ state: 'failed', reason, message });
+export const failed = (reason: string, message: string, options: { recreate?: boolean } = {}): Progress => ({ state: 'failed', reason, message, ...(options.recreate ? { recreate: true } : {}) });
 
 /**
  * A mutation the cloud took but has not finished (Nova's 202, an Exoscale operation): the
@@ -243,7 +244,8 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
 
   id(observed: O): string;
   summarize(observed: O): S;
-  progress(observed: O): Progress;
+  /** Where the resource stands; `resource` is the spec's (undefined for ObserveOnly). */
+  progress(observed: O, resource?: R): Progress;
 }
 
 export type AnyAdapter = Adapter<any, any, any, any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

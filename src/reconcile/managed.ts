@@ -15,7 +15,7 @@ import { after, Memory } from './memory.ts';
 import { observe } from './observe.ts';
 import { isManaged, Outcome, RESYNC, type Pass, type Reconciling, type References } from './pass.ts';
 import type { Provider, ProviderLookup } from './provider.ts';
-import { awaitOperation, complete } from './progress.ts';
+import { awaitOperation, awaitRecreate, complete, recreate } from './progress.ts';
 import { resolveReferences } from './references.ts';
 import { reconciling, stalled, statusPatch, type Phase, type StatusChange } from './status.ts';
 import { kubeTime, resyncDueAt, type BackoffOptions } from './timing.ts';
@@ -101,9 +101,12 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
       this.#keep(pass, updated);
     }
     const operation = pass.obj.status?.pendingOperation;
-    if (operation && operation.action !== 'delete') await awaitOperation(this, pass, cloud, operation);
+    // A deletion outside of finalizing is a recreate under way.
+    if (operation?.action === 'delete') await awaitRecreate(this, pass, cloud);
+    else if (operation) await awaitOperation(this, pass, cloud, operation);
     const observed = (await observe(this, pass, cloud, refs)) ?? (await create(this, pass, cloud, refs.resolved));
-    const progress = this.adapter.progress(observed);
+    const progress = this.adapter.progress(observed, pass.obj.spec.resource);
+    if (progress.state === 'failed' && progress.recreate && isManaged(pass.obj)) return this.#finish(pass, await recreate(this, pass, cloud, observed, progress.message));
     // A resource in transition refuses changes, and one that failed cannot take them.
     const settled = progress.state === 'ready' || (progress.state === 'progressing' && !progress.busy);
     const current = isManaged(pass.obj) && settled ? await update(this, pass, cloud, refs.resolved, observed) : observed;

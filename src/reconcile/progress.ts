@@ -1,11 +1,15 @@
 // Progress phase: where the observed resource stands (ready, in transition, failed), and where a
 // mutation the cloud accepted stands (status.pendingOperation), polled on the adapter's schedule.
-import type { PendingOperation } from './adapter.ts';
+import { isAccepted, type PendingOperation } from './adapter.ts';
 import { WAITING } from './memory.ts';
 import { Outcome, RESYNC, type Pass, type Reconciling, type References } from './pass.ts';
 import { ready, reconciling, stalled, type StatusChange } from './status.ts';
+import { kubeTime } from './timing.ts';
 
 const GERUND = { create: 'Creating', update: 'Updating', delete: 'Deleting' } as const;
+
+/** How often to look at a failed resource being deleted for a recreate when its state says nothing. */
+const RECREATE_POLL_MS = 2_000;
 
 /**
  * A create or update the cloud accepted: poll its operation until it is done (then the resource is
@@ -40,7 +44,7 @@ export function complete(r: Reconciling, pass: Pass, observed: unknown, refs: Re
   r.memory.stalled.delete(pass.key);
   r.memory.refused.delete(pass.key);
   const change: StatusChange = { id, resource: adapter.summarize(observed), synced: true, pendingCreate: null };
-  const progress = adapter.progress(observed);
+  const progress = adapter.progress(observed, pass.obj.spec.resource);
   if (progress.state === 'progressing') return new Outcome(reconciling(progress.reason, progress.message), progress.pollAfterMs, change);
   if (progress.state === 'failed') {
     r.event(pass.obj, 'Warning', progress.reason, progress.message);
@@ -53,4 +57,30 @@ export function complete(r: Reconciling, pass: Pass, observed: unknown, refs: Re
     return new Outcome(reconciling(WAITING, message), RESYNC, change);
   }
   return new Outcome(ready('Available', `${adapter.kind} ${id} is available`), RESYNC, change);
+}
+
+/**
+ * A failed resource whose spec asks for it: delete it (recorded as a pending deletion, so a restart
+ * resumes here) and create it anew once the cloud has deleted it.
+ */
+export async function recreate(r: Reconciling, pass: Pass, cloud: unknown, observed: unknown, why: string): Promise<Outcome> {
+  const { adapter } = r;
+  const id = adapter.id(observed);
+  r.event(pass.obj, 'Warning', 'Recreating', `${why}; deleting ${adapter.kind} ${id} to create it again`);
+  const answer = await adapter.delete(cloud, id);
+  const operation = isAccepted(answer) ? answer.operation : undefined;
+  await r.write(pass, { pendingOperation: { action: 'delete', ...(operation ? { id: operation } : {}), startedAt: kubeTime(r.clock.now()) } });
+  return new Outcome(reconciling('Recreating', `${why}; deleting ${adapter.kind} ${id} to create it again`), isAccepted(answer) ? answer.pollAfterMs : RECREATE_POLL_MS);
+}
+
+/** A recreate under way: wait while the old resource still exists, then forget it (the create follows). */
+export async function awaitRecreate(r: Reconciling, pass: Pass, cloud: unknown): Promise<void> {
+  const { adapter } = r;
+  const id = pass.obj.status?.id;
+  const old = id ? await adapter.get(cloud, id) : undefined;
+  if (old) {
+    const progress = adapter.progress(old, pass.obj.spec.resource);
+    throw new Outcome(reconciling('Recreating', `waiting for the cloud to delete ${adapter.kind} ${id}`), progress.state === 'progressing' ? progress.pollAfterMs : RECREATE_POLL_MS);
+  }
+  await r.write(pass, { id: null, pendingOperation: null });
 }

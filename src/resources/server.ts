@@ -98,9 +98,9 @@ function interfaceChanges(r: ServerResource, refs: ResolvedRefs, observed: Obser
 
 const sameRecord = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
-function serverProgress(o: ObservedServer): Progress {
+function serverProgress(o: ObservedServer, r?: ServerResource): Progress {
   const task = o['OS-EXT-STS:task_state'];
-  if (o.status === 'ERROR') return failed('ServerError', `server ${o.id} is in ERROR${o.fault?.message ? `: ${o.fault.message}` : ''}`);
+  if (o.status === 'ERROR') return failed('ServerError', `server ${o.id} is in ERROR${o.fault?.message ? `: ${o.fault.message}` : ''}`, { recreate: r?.recreateOnError });
   // Not busy: the update that follows confirms the resize.
   if (o.status === 'VERIFY_RESIZE') return progressing(`server ${o.id} was resized to ${o.flavor.original_name}; confirming`, SERVER_POLL_MS, { reason: 'Resizing' });
   if (task) return progressing(`server ${o.id} is ${o.status} (${task})`, SERVER_POLL_MS, { busy: true });

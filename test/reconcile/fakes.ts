@@ -38,6 +38,8 @@ export interface WidgetResource {
   peerRefs?: { name: string }[];
   tags?: string[];
   labels?: Record<string, string>;
+  /** A widget in ERROR is deleted and created again. */
+  recreateOnError?: boolean;
 }
 /** Import filter: by name, optionally among the children of another Widget. */
 export interface WidgetFilter {
@@ -270,9 +272,9 @@ export const widgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary,
   operation: async (cloud, { id }) => cloud.call('operation', id, () => cloud.poll(id)),
   id: (o) => o.id,
   summarize: (o) => ({ name: o.name, size: o.size, state: o.state }),
-  progress: (o) => {
+  progress: (o, r) => {
     if (o.state === 'ACTIVE') return READY;
-    if (o.state === 'ERROR') return failed('WidgetError', `widget ${o.id} is in ERROR`);
+    if (o.state === 'ERROR') return failed('WidgetError', `widget ${o.id} is in ERROR`, { recreate: r?.recreateOnError });
     return progressing(`widget ${o.id} is ${o.state}`, WIDGET_POLL_MS, { busy: o.state === 'BUSY' });
   },
 };

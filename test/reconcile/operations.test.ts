@@ -142,6 +142,48 @@ describe('resources in transition and failed resources', () => {
   });
 });
 
+describe('recreate on error', () => {
+  it('a failed resource whose spec asks for it is deleted, then created anew once gone (also across a restart)', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: { size: 1, recreateOnError: true } });
+    await h.reconcile('a');
+    h.cloud.widgets.get('w-1')!.state = 'ERROR';
+    h.cloud.async = { polls: 1, pollAfterMs: 3_000 };
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 1, recreateOnError: true, tags: ['x'] }));
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: 3_000 });
+    expect(cond(h.kube.get('a'), 'Ready')).toMatchObject({ status: 'False', reason: 'Recreating' });
+    expect(h.kube.get('a').status?.pendingOperation).toMatchObject({ action: 'delete', id: 'op-1' });
+    expect(h.kube.events.map((e) => e.reason)).toContain('Recreating');
+    // A restart while the cloud deletes: the old one is waited for, never deleted twice.
+    const h2 = harness();
+    h2.kube.cache.upsert(h.kube.get('a'));
+    h2.provider.lookup = { ready: true, client: h.cloud };
+    expect(await h2.reconcile('a')).toEqual({ requeueAfter: expect.any(Number) });
+    expect(h.cloud.count('delete')).toBe(1);
+    h.cloud.poll('op-1');
+    h.cloud.poll('op-1');
+    h.cloud.async = undefined;
+    await h2.reconcile('a');
+    const w = h2.kube.get('a');
+    expect(cond(w, 'Ready')).toMatchObject({ status: 'True' });
+    expect(w.status?.id).toBe('w-2');
+    expect(w.status?.pendingOperation).toBeUndefined();
+    expect(h.cloud.count('delete')).toBe(1);
+    expect([...h.cloud.widgets.keys()]).toEqual(['w-2']);
+  });
+
+  it('without recreateOnError a failed resource stalls and stays', async () => {
+    const h = harness();
+    h.kube.create('a', { resource: { size: 1 } });
+    await h.reconcile('a');
+    h.cloud.widgets.get('w-1')!.state = 'ERROR';
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 2 }));
+    await h.reconcile('a');
+    expect(cond(h.kube.get('a'), 'Stalled')).toMatchObject({ reason: 'WidgetError' });
+    expect(h.cloud.count('delete')).toBe(0);
+  });
+});
+
 describe('label-style ownership marks', () => {
   it('the labels travel in the create request: no separate call, no intent; a lost answer is found by them', async () => {
     const h = harness({ adapter: labelWidgetAdapter });
