@@ -65,12 +65,12 @@ crds-check: install
 test: test-deps typecheck lint
 	npx vitest run
 
-# Real-cloud tier: real Keystone + Neutron (REAL_PROFILE=full adds Nova, Placement, Glance,
-# RabbitMQ) from Debian packages on 127.0.0.1, state in CLOUDNET_REAL_DIR (default
-# /tmp/cloudnet-real). The simulator-parity tests (test/real), then the scenario suite against the
+# Real-cloud tier: real Keystone + Neutron + Nova (fake virt driver), Placement, Glance and RabbitMQ
+# from Debian packages on 127.0.0.1 (REAL_PROFILE=network: Keystone + Neutron only, the Server
+# scenarios skipped), state in CLOUDNET_REAL_DIR (default /tmp/cloudnet-real). The simulator-parity tests (test/real), then the scenario suite against the
 # real backend, one file at a time (they share the demo project). Stops what it started, also on
 # failure or interrupt; an environment that was already running is used and left running.
-REAL_PROFILE ?= network
+REAL_PROFILE ?= full
 test-real: install
 	PROFILE=$(REAL_PROFILE) bash test/real/openstack.sh install
 	@set -e; export PROFILE=$(REAL_PROFILE); \

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     '--host', '127.0.0.1',
     '--port', openStackPort,
     '--clouds-yaml', cloudsYaml,
+    '--compute',
   ]);
   const kube = start('control plane', ['dev/kube/main.ts', '--host', '127.0.0.1', '--port', kubePort, '--kubeconfig', kubeconfig]);
   const [sim, { url }] = await Promise.all([ready(openstack), ready(kube)]);

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { immutable, immutableOptional, validations, type Rule } from './cel.ts';
 import { defineKind } from './kind.ts';
 import type { ImportFilterOf, ManifestOf, ObjectOf, ObservedOf, ResourceOf, SpecOf, StatusOf } from './kind.ts';
-import { localRef } from './meta.ts';
+import { localRef, secretKeyRef } from './meta.ts';
 import { FilterTags, IPAddress, filterName } from './neutron.ts';
 import { defaulted } from './schema.ts';
 
@@ -41,8 +41,9 @@ const ServerTags = Type.Array(
 );
 
 const Metadata = Type.Record(Type.String({ minLength: 1, maxLength: 255 }), Type.String({ maxLength: 255 }), {
-  description: 'Server metadata (key/value), kept as given: keys set elsewhere are removed.',
+  description: 'Server metadata (key/value), kept as given: keys set elsewhere are removed (but for the operator\'s own, on clouds below microversion 2.52).',
   maxProperties: 128,
+  ...validations({ rule: "self.all(k, !k.startsWith('cloudnet-'))", message: 'metadata keys starting with cloudnet- are reserved for the operator' }),
 });
 
 const Resource = Type.Object({
@@ -65,6 +66,12 @@ const Resource = Type.Object({
   keyName: Type.Optional(Type.String({ description: 'A Nova key pair to inject.', minLength: 1, maxLength: 255 })),
   userData: Type.Optional(
     Type.String({ description: 'User data for cloud-init, as text (sent base64-encoded). Never shown in status or events.', maxLength: 49152 }),
+  ),
+  userDataSecretRef: Type.Optional(
+    secretKeyRef(
+      'User data for cloud-init from a Secret key (its bytes as they are, e.g. gzipped), read when the server is created; later changes of the Secret do not change the server. Never shown in status or events.',
+      'userData',
+    ),
   ),
   metadata: Type.Optional(Metadata),
   tags: Type.Optional(ServerTags),
@@ -125,10 +132,12 @@ export const server = defineKind({
     { name: 'Address', type: 'string', jsonPath: '.status.resource.addresses[0].address' },
   ],
   rules: [
+    { rule: '!(has(self.userData) && has(self.userDataSecretRef))', message: 'userData and userDataSecretRef exclude each other: give the user data one way', fieldPath: '.userDataSecretRef' },
     ...(
       [
         ['keyName', 'keyName is immutable: create a new Server to inject another key pair'],
         ['userData', 'userData is immutable: create a new Server to boot with other user data'],
+        ['userDataSecretRef', 'userDataSecretRef is immutable: create a new Server to boot with other user data'],
         ['availabilityZone', 'availabilityZone is immutable: create a new Server to boot in another zone'],
         ['configDrive', 'configDrive is immutable: create a new Server to change it'],
         ['securityGroupRefs', "securityGroupRefs is immutable: create a new Server, or use Port objects (portRef), whose security groups change live"],

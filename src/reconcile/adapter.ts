@@ -109,6 +109,20 @@ export interface Desired<R> {
   name: string;
 }
 
+/** A key of a Secret in the object's namespace that a create reads (e.g. a server's user data). */
+export interface SecretInput {
+  name: string;
+  key: string;
+  /** The spec field naming it, for messages. */
+  field: string;
+}
+
+/** What a create is given: the desired state and the data of the Secret keys the adapter's secretInputs name. */
+export interface CreateRequest<R> extends Desired<R> {
+  /** The key's data, base64 as the Secret holds it; throws for a key secretInputs did not name. */
+  secretData(input: { name: string; key: string }): string;
+}
+
 /**
  * Thrown by an adapter when the cloud refuses a request until something else in the cloud changes
  * (a floating IP until a router joins its port's subnet to the external network). The object
@@ -228,8 +242,13 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
   /** RFC 3339 creation time as the cloud reports it (the oldest of duplicates is kept; intent adoption matches it). */
   createdAt(observed: O): string | undefined;
 
+  /**
+   * Secret keys the create reads, waited for until they exist; read at each create only (what
+   * they feed is immutable), never shown in status, events or errors. Default none.
+   */
+  secretInputs?(resource: R): SecretInput[];
   /** Creates the resource with these marks (in the same request where the cloud allows it). */
-  create(cloud: C, desired: Desired<R>, marks: M): Promise<O | Accepted>;
+  create(cloud: C, desired: CreateRequest<R>, marks: M): Promise<O | Accepted>;
   /** Only the changed mutable fields (marks excluded: the reconciler keeps them), or undefined. */
   diff(desired: Desired<R>, observed: O): Record<string, unknown> | undefined;
   /** Sends `patch` (from diff); `desired` is what it was computed from. */

@@ -1,7 +1,7 @@
 // Create phase: the resource with the object's marks. Where the cloud may take a create unmarked,
 // the intent is recorded first, so a lost answer is adopted rather than created twice.
 import { isCloudError } from '../cloud/errors.ts';
-import { CloudPrecondition, cloudNameOf, isAccepted, type Accepted, type ResolvedRefs } from './adapter.ts';
+import { CloudPrecondition, cloudNameOf, isAccepted, type Accepted, type CreateRequest, type ResolvedRefs } from './adapter.ts';
 import { desiredMarks } from './observe.ts';
 import { Outcome, type Pass, type Reconciling } from './pass.ts';
 import { reconciling } from './status.ts';
@@ -22,6 +22,7 @@ async function needsIntent(r: Reconciling, cloud: unknown): Promise<boolean> {
 export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: ResolvedRefs): Promise<unknown> {
   const { adapter } = r;
   const name = cloudNameOf(adapter, pass.obj);
+  const secretData = await readSecretInputs(r, pass);
   if ((await needsIntent(r, cloud)) && pass.obj.status?.pendingCreate?.name !== name) {
     await r.write(pass, {
       pendingCreate: { name, startedAt: kubeTime(r.clock.now()) },
@@ -31,7 +32,7 @@ export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: R
   r.memory.refused.delete(pass.key);
   let created: unknown;
   try {
-    created = await adapter.create(cloud, { resource: pass.obj.spec.resource, refs, name }, desiredMarks(r, pass.obj));
+    created = await adapter.create(cloud, { resource: pass.obj.spec.resource, refs, name, secretData }, desiredMarks(r, pass.obj));
   } catch (err) {
     const refusal = err instanceof CloudPrecondition ? err.error : isCloudError(err) ? err : undefined;
     if (refusal?.createdId) await r.write(pass, { id: refusal.createdId, pendingCreate: null });
@@ -46,6 +47,31 @@ export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: R
   await r.write(pass, { id: adapter.id(created), pendingCreate: null });
   r.event(pass.obj, 'Normal', 'Created', `created ${adapter.kind} ${adapter.id(created)} "${name}"`);
   return created;
+}
+
+/**
+ * The data of the Secret keys the create reads, straight from the API server (the informer keeps
+ * only what ProviderConfigs read). One missing waits: the object is woken when a Secret of its
+ * namespace changes, and retried on the backoff schedule meanwhile.
+ */
+async function readSecretInputs(r: Reconciling, pass: Pass): Promise<CreateRequest<unknown>['secretData']> {
+  const values = new Map<string, string>();
+  const entry = (input: { name: string; key: string }) => `${input.name}\u0000${input.key}`;
+  for (const input of r.adapter.secretInputs?.(pass.obj.spec.resource) ?? []) {
+    const secret = await r.readSecret(pass.obj.metadata.namespace ?? '', input.name);
+    const data = secret?.data?.[input.key];
+    if (data === undefined) {
+      r.memory.waitingOn.set(pass.key, ['Secret']);
+      const missing = secret ? `Secret ${input.name} has no key "${input.key}"` : `Secret ${input.name} does not exist`;
+      throw r.retry(pass, 'reconciling', 'WaitingForSecret', `${missing} (${input.field}); waiting for it before the create`);
+    }
+    values.set(entry(input), data);
+  }
+  return (input) => {
+    const data = values.get(entry(input));
+    if (data === undefined) throw new Error(`Secret key ${input.name}/${input.key} was not read: name it in secretInputs`);
+    return data;
+  };
 }
 
 /** The cloud is still creating: record what it said (the id, the operation) and look again later. */

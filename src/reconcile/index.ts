@@ -141,6 +141,7 @@ export function createControllers(options: ControllersOptions): ControllerDefini
           writer: kubeWriter(ctx.client<ManagedObject>(adapter.resource)),
           cluster: clusterView(w.caches),
           providers: (namespace, name, provider) => w.registry.lookup(namespace, name, provider),
+          secrets: ctx.client<V1Secret>(SECRETS),
           events: ctx.recorder,
           resyncPeriodMs: options.resyncPeriodMs ?? ctx.config.resyncPeriodMs,
           backoff: options.backoff,
@@ -148,11 +149,17 @@ export function createControllers(options: ControllersOptions): ControllerDefini
         });
         const usersOf = (pc: KubernetesObject) => own.cache.byIndex(PROVIDER_CONFIG_INDEX, objectKey(pc));
         const providerWatch: SecondaryWatch = { informer: w.providerConfigs, changed: viewChanged(providerConfigView), map: (pc) => keysOf(usersOf(pc)) };
-        // Also makes the controller wait for the Secrets cache: clients are built from it.
+        // Also makes the controller wait for the Secrets cache: clients are built from it. Objects
+        // waiting for a Secret key to create with are woken by any Secret of their namespace.
         const secretWatch: SecondaryWatch = {
           informer: w.secrets,
           changed: notOwnWrite,
-          map: (secret) => keysOf(w.providerConfigs.cache.byIndex(SECRETS_INDEX, objectKey(secret)).flatMap(usersOf)),
+          map: (secret) => [
+            ...new Set([
+              ...keysOf(w.providerConfigs.cache.byIndex(SECRETS_INDEX, objectKey(secret)).flatMap(usersOf)),
+              ...reconciler.waitingOn('Secret', secret.metadata?.namespace ?? ''),
+            ]),
+          ],
         };
         // A change of what any managed object shows others wakes this kind's objects that reference
         // it (waiting for it), this kind's objects it blocks that are being deleted (waiting for it

@@ -13,7 +13,7 @@ import { finalize, type Finalizing } from './finalize.ts';
 import type { ClusterView, ObjectWriter } from './kube.ts';
 import { after, Memory } from './memory.ts';
 import { observe } from './observe.ts';
-import { isManaged, Outcome, RESYNC, type Pass, type Reconciling, type References } from './pass.ts';
+import { isManaged, Outcome, RESYNC, type Pass, type Reconciling, type References, type SecretData } from './pass.ts';
 import type { Provider, ProviderLookup } from './provider.ts';
 import { awaitOperation, awaitRecreate, complete, recreate } from './progress.ts';
 import { resolveReferences } from './references.ts';
@@ -35,6 +35,8 @@ export interface ManagedReconcilerOptions<R, F, S, O, C, M> {
   writer: ObjectWriter<ManagedObject<R, F, S>>;
   cluster: ClusterView;
   providers: ClientLookup;
+  /** Secrets as the API server has them, for the keys a create reads (secretInputs). */
+  secrets: { get(namespace: string, name: string): Promise<SecretData | undefined> };
   events: EventSink;
   /** Default drift-check period (--resync-period); 0 = off. */
   resyncPeriodMs: number;
@@ -174,5 +176,9 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
 
   event(obj: ManagedObject, type: EventType, reason: string, message: string): void {
     this.#o.events.event(obj, type, reason, message);
+  }
+
+  readSecret(namespace: string, name: string): Promise<SecretData | undefined> {
+    return this.#o.secrets.get(namespace, name);
   }
 }

@@ -43,7 +43,16 @@ export type Labels = Readonly<Record<string, string>>;
 /** The labels that tie a cloud resource to one object. */
 export const ownerLabels = (uid: string): Labels => ({ [MANAGED]: 'true', [UID]: uid });
 
-const isOperatorLabel = (key: string): boolean => key === MANAGED || key === UID;
+export const isOperatorLabel = (key: string): boolean => key === MANAGED || key === UID;
+
+/** The owner labels matching these tags' (for a cloud that takes key/values where it cannot take tags). */
+export function ownerLabelsOfTags(tags: readonly string[]): Labels {
+  const uid = tags.find((t) => t.startsWith(`${UID}:`))?.slice(UID.length + 1);
+  return uid === undefined ? {} : ownerLabels(uid);
+}
+
+/** Whether the labels tie a resource to the object `uid`. */
+export const labelsOwnedBy = (labels: Labels, uid: string): boolean => labels[UID] === uid;
 
 /** Key/value labels (Exoscale): `cloudnet-managed=true` and `cloudnet-uid=<uid>`. */
 export const labelMarks: MarkStyle<Labels> = {

@@ -45,6 +45,11 @@ export interface References {
   pending: string[];
 }
 
+/** A Secret as the reconciler reads it: its data, base64 values by key. */
+export interface SecretData {
+  data?: Record<string, string>;
+}
+
 /**
  * What the phases share: the kind's adapter with its types erased (the generic phases never look
  * inside a resource, only pass it between the adapter's members), the clock, what is remembered
@@ -57,6 +62,8 @@ export interface Reconciling {
   /** Writes the status change if it changes anything; the pass keeps the fresher object. */
   write(pass: Pass, change: StatusChange): Promise<void>;
   event(obj: ManagedObject, type: EventType, reason: string, message: string): void;
+  /** A Secret's data (base64 values) straight from the API server, or undefined if there is no such Secret. */
+  readSecret(namespace: string, name: string): Promise<SecretData | undefined>;
   /** Another attempt after the object's backoff (never sooner than `atLeastMs`); the message says when. */
   retry(pass: Pass, phase: Phase, reason: string, message: string, atLeastMs?: number): Outcome;
 }

@@ -8,8 +8,8 @@ import type { InterfaceRequest, Nova } from '../cloud/openstack/nova.ts';
 import { TAGS_ON_CREATE_MICROVERSION } from '../cloud/openstack/nova.ts';
 import type { NovaFlavor, NovaInterface, NovaNetworkRequest, NovaServer } from '../cloud/openstack/nova-types.ts';
 import { openstack } from '../providers/openstack.ts';
-import { accepted, failed, kindOf, progressing, READY, type Adapter, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
-import { ownerTag, tagMarks } from '../reconcile/marks.ts';
+import { accepted, failed, kindOf, progressing, READY, type Adapter, type CreateRequest, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
+import { isOperatorLabel, labelMarks, labelsOwnedBy, ownerLabelsOfTags, ownerTag, tagMarks } from '../reconcile/marks.ts';
 
 /** The server with its interfaces (Nova lists them apart) and its flavor's id (2.47+ embeds a copy without one). */
 export type ObservedServer = NovaServer & { interfaces: NovaInterface[]; flavorID: string | undefined };
@@ -46,6 +46,19 @@ async function resolveImage(cloud: OpenStackClient, ref: ServerResource['image']
   if (images.length === 1) return images[0]!.id;
   if (images.length === 0) throw notFound('listImages', 'ImageNotFound', `no active image named "${ref.name}"`);
   throw new CloudError({ provider: 'openstack', service: 'image', operation: 'listImages', status: 409, code: 'ImageAmbiguous', kind: 'terminal', message: `${images.length} active images are named "${ref.name}" (${images.map((i) => i.id).join(', ')}): name one by id` });
+}
+
+/** Nova takes at most this much user data, base64-encoded; its refusal would echo the data. */
+const MAX_USER_DATA = 65535;
+
+/** The user data to send, base64 (inline text encoded; a Secret's bytes as they are), or undefined for none. */
+function userData(r: ServerResource, secretData: CreateRequest<ServerResource>['secretData']): string | undefined {
+  const data = r.userDataSecretRef ? secretData(r.userDataSecretRef) : r.userData !== undefined ? Buffer.from(r.userData, 'utf8').toString('base64') : undefined;
+  if (data !== undefined && data.length > MAX_USER_DATA) {
+    const source = r.userDataSecretRef ? `user data of Secret ${r.userDataSecretRef.name} key ${r.userDataSecretRef.key}` : 'userData';
+    throw new CloudError({ provider: 'openstack', service: 'compute', operation: 'createServer', status: 400, code: 'UserDataTooLarge', kind: 'terminal', message: `${source} is ${data.length} bytes base64-encoded; Nova takes at most ${MAX_USER_DATA}` });
+  }
+  return data;
 }
 
 const notFound = (operation: string, code: string, message: string) => new CloudError({ provider: 'openstack', service: 'compute', operation, status: 404, code, kind: 'notFound', message });
@@ -96,7 +109,9 @@ function interfaceChanges(r: ServerResource, refs: ResolvedRefs, observed: Obser
   return attach.length + detach.length > 0 ? { attach, detach } : undefined;
 }
 
-const sameRecord = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+/** The server's metadata without the operator's marks (set below 2.52, kept while the server lives), and the marks alone. */
+const userMetadata = (o: NovaServer) => labelMarks.withoutOperator(o.metadata ?? {});
+const operatorMetadata = (o: NovaServer) => Object.fromEntries(Object.entries(o.metadata ?? {}).filter(([key]) => isOperatorLabel(key)));
 
 function serverProgress(o: ObservedServer, r?: ServerResource): Progress {
   const task = o['OS-EXT-STS:task_state'];
@@ -124,36 +139,46 @@ export const server: Adapter<ServerResource, ServerImportFilter, ServerObserved,
   marks: tagMarks,
   marksOf: (o) => o.tags ?? [],
   userMarks: (r) => r.tags ?? [],
-  listOwned: async (cloud, uid) => observeAll(cloud, await cloud.nova.listServers({ tags: [ownerTag(uid)] })),
-  setMarks: async (cloud, observed, tags) => ({ ...observed, tags: await cloud.nova.replaceTags(observed.id, tags) }),
-  marksOnCreate: (cloud) => cloud.nova.supports(TAGS_ON_CREATE_MICROVERSION),
-  intentAdoption: {
-    listByName: async (cloud, name) => observeAll(cloud, await cloud.nova.listServers({ name })),
-    clockOffsetMs: (cloud) => cloud.http.clockOffsetMs('compute'),
+  listOwned: async (cloud, uid) => {
+    if (await cloud.nova.supports(TAGS_ON_CREATE_MICROVERSION)) return observeAll(cloud, await cloud.nova.listServers({ tags: [ownerTag(uid)] }));
+    // Nova filters by tags, not by metadata: a create whose answer was lost is marked in metadata only.
+    const owned = (x: NovaServer) => (x.tags ?? []).includes(ownerTag(uid)) || labelsOwnedBy(x.metadata ?? {}, uid);
+    return observeAll(cloud, (await cloud.nova.listServers({})).filter(owned));
   },
+  setMarks: async (cloud, observed, tags) => ({ ...observed, tags: await cloud.nova.replaceTags(observed.id, tags) }),
   createdAt: (o) => o.created,
-  create: async (cloud, { resource: r, refs, name }, tags) => {
+  secretInputs: (r) => (r.userDataSecretRef ? [{ ...r.userDataSecretRef, field: 'userDataSecretRef' }] : []),
+  create: async (cloud, { resource: r, refs, name, secretData }, tags) => {
     const [imageRef, flavor, tagsInCreate] = await Promise.all([resolveImage(cloud, r.image), resolveFlavor(cloud.nova, r.flavor), cloud.nova.supports(TAGS_ON_CREATE_MICROVERSION)]);
-    const created = await cloud.nova.createServer({
-      name,
-      imageRef,
-      flavorRef: flavor.id,
-      networks: networkRequests(r, refs),
-      ...(r.securityGroupRefs ? { security_groups: r.securityGroupRefs.map((g) => ({ name: refs.id('SecurityGroup', g.name) })) } : {}),
-      ...(r.keyName ? { key_name: r.keyName } : {}),
-      ...(r.userData !== undefined ? { user_data: Buffer.from(r.userData, 'utf8').toString('base64') } : {}),
-      ...(r.metadata ? { metadata: r.metadata } : {}),
-      ...(tagsInCreate ? { tags: [...tags] } : {}),
-      ...(r.availabilityZone ? { availability_zone: r.availabilityZone } : {}),
-      ...(r.configDrive !== undefined ? { config_drive: r.configDrive } : {}),
-    });
-    // Nova answers with the id before the server exists: it is looked at again, being built.
-    return accepted({ id: created.id, pollAfterMs: SERVER_POLL_MS });
+    // Below 2.52 the marks go in the metadata (the tags follow in a second call), so the create is always marked.
+    const metadata = { ...r.metadata, ...(tagsInCreate ? {} : ownerLabelsOfTags(tags)) };
+    const user_data = userData(r, secretData);
+    // Nova's refusals echo the user data: it must not reach a condition, an event or a log.
+    cloud.http.redactor.add(user_data);
+    try {
+      const created = await cloud.nova.createServer({
+        name,
+        imageRef,
+        flavorRef: flavor.id,
+        networks: networkRequests(r, refs),
+        ...(r.securityGroupRefs ? { security_groups: r.securityGroupRefs.map((g) => ({ name: refs.id('SecurityGroup', g.name) })) } : {}),
+        ...(r.keyName ? { key_name: r.keyName } : {}),
+        ...(user_data !== undefined ? { user_data } : {}),
+        ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+        ...(tagsInCreate ? { tags: [...tags] } : {}),
+        ...(r.availabilityZone ? { availability_zone: r.availabilityZone } : {}),
+        ...(r.configDrive !== undefined ? { config_drive: r.configDrive } : {}),
+      });
+      // Nova answers with the id before the server exists: it is looked at again, being built.
+      return accepted({ id: created.id, pollAfterMs: SERVER_POLL_MS });
+    } finally {
+      cloud.http.redactor.remove(user_data);
+    }
   },
   diff: ({ resource: r, refs, name }, o) => {
     const patch: Record<string, unknown> = {};
     if (o.name !== name) patch.name = name;
-    if (r.metadata && !sameRecord(r.metadata, o.metadata ?? {})) patch.metadata = r.metadata;
+    if (r.metadata && !labelMarks.same(r.metadata, userMetadata(o))) patch.metadata = r.metadata;
     const interfaces = interfaceChanges(r, refs, o);
     if (interfaces) patch.interfaces = interfaces;
     if (o.status === 'VERIFY_RESIZE') patch.confirmResize = true;
@@ -166,7 +191,7 @@ export const server: Adapter<ServerResource, ServerImportFilter, ServerObserved,
   update: async (cloud, o, patch) => {
     const { nova } = cloud;
     if (typeof patch.name === 'string') await nova.updateServer(o.id, { name: patch.name });
-    if (patch.metadata) await nova.replaceMetadata(o.id, patch.metadata as Record<string, string>);
+    if (patch.metadata) await nova.replaceMetadata(o.id, { ...(patch.metadata as Record<string, string>), ...operatorMetadata(o) });
     const interfaces = patch.interfaces as InterfaceChanges | undefined;
     for (const port of interfaces?.detach ?? []) await nova.detachInterface(o.id, port);
     for (const request of interfaces?.attach ?? []) await nova.attachInterface(o.id, request);

@@ -542,11 +542,24 @@ describe('Server', () => {
       'fixedIP goes with networkRef',
     );
     expectRejected(admit(variant(full, (x) => (x.spec.resource.powerState = 'Paused'))), 'spec.resource.powerState', 'Unsupported value');
+    expectRejected(
+      admit(variant(full, (x) => (x.spec.resource.userDataSecretRef = { name: 'cloud-init' }))),
+      'spec.resource.userDataSecretRef',
+      'userData and userDataSecretRef exclude each other',
+    );
     expectRejected(admit(variant(full, (x) => (x.spec.resource.tags = ['cloudnet-mine']))), 'spec.resource.tags[0]', 'reserved for the operator');
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.metadata = { 'cloudnet-uid': 'x' }))), 'spec.resource.metadata', 'metadata keys starting with cloudnet- are reserved');
   });
 
   it('defaults powerState to Running and recreateOnError to false', () => {
     expect(stored(examples.serverMinimal).spec.resource).toMatchObject({ powerState: 'Running', recreateOnError: false });
+  });
+
+  it('takes user data from a Secret key (default key userData), immutable like inline user data', () => {
+    const fromSecret = variant(examples.serverMinimal, (x) => (x.spec.resource.userDataSecretRef = { name: 'cloud-init' }));
+    expect(stored(fromSecret).spec.resource.userDataSecretRef).toEqual({ name: 'cloud-init', key: 'userData' });
+    const other = variant(fromSecret, (x) => (x.spec.resource.userDataSecretRef = { name: 'other' }));
+    expectRejected(admit(other, stored(fromSecret)), 'spec.resource.userDataSecretRef', 'userDataSecretRef is immutable');
   });
 });
 

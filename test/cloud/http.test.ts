@@ -384,6 +384,15 @@ describe('redaction', () => {
     );
   });
 
+  it('a value added twice stays redacted until removed twice', () => {
+    const redactor = new Redactor();
+    redactor.add(password, password);
+    redactor.remove(password);
+    expect(redactor.redact(`x ${password} y`)).toBe('x [REDACTED] y');
+    redactor.remove(password);
+    expect(redactor.redact(`x ${password} y`)).toBe(`x ${password} y`);
+  });
+
   it('connection errors carry no secret from the URL', async () => {
     const redactor = new Redactor();
     redactor.add(password);

@@ -71,6 +71,13 @@ describe('Nova servers', () => {
     expect(server.seen[2]?.query.get('marker')).toBe('b');
   });
 
+  it("compares names exactly itself: Nova's filter ignores case, and `|` is left to Nova, which escapes it", async () => {
+    const { client, server } = await cloudAt(nova('2.93', () => ({ status: 200, body: { servers: [{ id: 'a', name: 'web' }, { id: 'b', name: 'Web' }], servers_links: [] } })));
+    expect((await client.nova.listServers({ name: 'Web' })).map((s) => s.id)).toEqual(['b']);
+    await client.nova.listServers({ name: 'a|b' });
+    expect(server.seen.at(-1)?.query.get('name')).toBe('^a|b$');
+  });
+
   it('reads a missing server as undefined; deleting one already gone succeeds', async () => {
     const { client } = await cloudAt(nova('2.93', () => ({ status: 404, body: { itemNotFound: { code: 404, message: 'Instance x could not be found.' } } })));
     expect(await client.nova.getServer('x')).toBeUndefined();

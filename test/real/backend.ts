@@ -24,8 +24,9 @@ export type RealOpenStack = {
   authUrl: string;
   /** The network endpoint as the catalog lists it (no version suffix). */
   networkUrl: string;
-  /** Nova v2.1, with the full profile only. */
+  /** Nova v2.1 and Glance, with the full profile only. */
   computeUrl?: string;
+  imageUrl?: string;
   cloudsYamlPath: string;
   /** The clouds.yaml text, as the operator reads it from a Secret. */
   cloudsYaml: string;
@@ -80,6 +81,7 @@ export async function startRealOpenStack(opts: RealOpenStackOptions = {}): Promi
     authUrl,
     networkUrl,
     ...(vars.CLOUDNET_REAL_COMPUTE_URL ? { computeUrl: vars.CLOUDNET_REAL_COMPUTE_URL } : {}),
+    ...(vars.CLOUDNET_REAL_IMAGE_URL ? { imageUrl: vars.CLOUDNET_REAL_IMAGE_URL } : {}),
     cloudsYamlPath,
     cloudsYaml: readFileSync(cloudsYamlPath, 'utf8'),
     cloudName: need('CLOUDNET_REAL_CLOUD'),

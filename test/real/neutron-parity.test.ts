@@ -2,13 +2,11 @@
 // compares the transcripts (status codes, NeutronError types and messages, bodies modulo ids/timestamps/MACs).
 // Runs only on the real tier (CLOUDNET_REAL=1, set by `make test-real`), which provides real services.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startOpenStackSim, type OpenStackSim } from '../../dev/sim/openstack/index.ts';
 import { extensions } from '../../dev/sim/openstack/neutron/extensions.ts';
 import { realRequested, startRealOpenStack, type RealOpenStack } from './backend.ts';
-import { Target, unordered } from './parity.ts';
+import { expectSameTranscripts, Target, unordered } from './parity.ts';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -33,29 +31,12 @@ describe.runIf(realRequested())('simulator parity with real Keystone + Neutron (
 
   /** One case: `seq` runs against the simulator and against real Neutron; their transcripts must be equal. */
   const parity = (name: string, seq: (t: Target, pub: string) => Promise<void>): void => {
-    it(name, async () => {
-      const logs: Json[] = [];
-      for (const t of targets) {
-        t.begin();
-        const pub = t.kind === 'sim' ? (sim.publicNetworkId ?? '') : real.publicNetworkId;
-        t.label(pub, 'public');
-        try {
-          await seq(t, pub);
-        } finally {
-          await t.runCleanups();
-        }
-        logs.push(structuredClone(t.log));
-      }
-      const [simLog, realLog] = logs;
-      // CLOUDNET_PARITY_DUMP=<dir>: both transcripts as JSON files, for reading a difference side by side.
-      const dump = process.env.CLOUDNET_PARITY_DUMP;
-      if (dump) {
-        mkdirSync(dump, { recursive: true });
-        for (const [i, t] of targets.entries()) writeFileSync(join(dump, `${name.replace(/\W+/g, '-')}.${t.kind}.json`), JSON.stringify(logs[i], null, 1));
-      }
-      expect(simLog.length).toBeGreaterThan(0);
-      expect(simLog).toEqual(realLog);
-    });
+    const publicNetwork = (t: Target) => {
+      const pub = t.kind === 'sim' ? (sim.publicNetworkId ?? '') : real.publicNetworkId;
+      t.label(pub, 'public');
+      return pub;
+    };
+    it(name, () => expectSameTranscripts(targets, name, publicNetwork, seq));
   };
 
   parity('keystone: tokens, catalog, wrong password, no token', async (t) => {
@@ -109,6 +90,7 @@ describe.runIf(realRequested())('simulator parity with real Keystone + Neutron (
     t.see('member lists networks by name', await t.neutron('demo', 'GET', `/networks?name=${RUN}-priv&name=${RUN}-shared`), { pick: (x) => x.networks.map((n: Json) => n.name) });
     t.see('member deletes shared network', await t.neutron('demo', 'DELETE', `/networks/${shared.id}`));
     await t.create('member adds a subnet to the shared network', 'demo', '/subnets', { subnet: { network_id: shared.id, ip_version: 4, cidr: '10.92.0.0/24' } }, 'member-sub');
+    t.see('member port on the external network', await t.neutron('demo', 'POST', '/ports', { port: { network_id: t.kind === 'sim' ? (sim.publicNetworkId ?? '') : real.publicNetworkId } }));
     t.see('member adds a subnet to the external network', await t.neutron('demo', 'POST', '/subnets', { subnet: { network_id: t.kind === 'sim' ? (sim.publicNetworkId ?? '') : real.publicNetworkId, ip_version: 4, cidr: '10.93.0.0/24' } }));
     const port = await t.create('member port on shared network', 'demo', '/ports', { port: { network_id: shared.id, name: `${RUN}-sp`, fixed_ips: [{ subnet_id: sharedSub.id }] } }, 'sp');
     t.note('port owner', port?.project_id === t.projects.demo);

@@ -694,13 +694,19 @@ seed_resources() {
   # A second flavor to resize to.
   api GET $NOVA/flavors/2
   [ "$CODE" = 200 ] || api POST $NOVA/flavors '{"flavor":{"name":"m1.small","id":"2","ram":128,"vcpus":1,"disk":1}}'
+  # A flavor no host can take (a required trait nobody has): a server on it goes to ERROR, "No valid host".
+  api GET $NOVA/flavors/3
+  if [ "$CODE" != 200 ]; then
+    api POST $NOVA/flavors '{"flavor":{"name":"m1.nohost","id":"3","ram":64,"vcpus":1,"disk":1}}'
+    api POST $NOVA/flavors/3/os-extra_specs '{"extra_specs":{"trait:CUSTOM_CLOUDNET_NOHOST":"required"}}'
+  fi
   img=$(curl -s -H "X-Auth-Token: $TOK" "$GL/v2/images?name=fake-image" | jq -r '.images[0].id // empty')
   if [ -z "$img" ]; then
     api POST $GL/v2/images '{"name":"fake-image","disk_format":"raw","container_format":"bare","visibility":"public"}'
     img=$(echo "$BODY" | jq -r .id)
     head -c 1024 /dev/zero | curl -s -X PUT -H "X-Auth-Token: $TOK" -H 'Content-Type: application/octet-stream' --data-binary @- "$GL/v2/images/$img/file"
   fi
-  log "flavors m1.tiny (id 1) and m1.small (id 2), image fake-image = $img"
+  log "flavors m1.tiny (id 1), m1.small (id 2), m1.nohost (id 3), image fake-image = $img"
   # nova-compute registers itself; map it to cell1 now instead of waiting for the periodic task
   [ -z "${SPAWNED[nova-compute]:-}" ] || wait_log nova-compute "Starting compute node" 90
   for ((i = 0; i < 150; i++)); do
@@ -732,6 +738,15 @@ do_purge() {
   demo=$(ks_id projects name=demo); [ -n "$demo" ] || die "no project demo"
   ids() { curl -s -H "X-Auth-Token: $TOK" "$NEU/$1?project_id=$demo${2:+&$2}" | jq -r ".$3[].id"; }
   del() { api DELETE "$NEU/$1"; [ "$CODE" = 204 ] || [ "$CODE" = 404 ] || log "purge: DELETE $1: $CODE $BODY"; n=$((n + 1)); [ -z "$expect_empty" ] || log "left behind: $1"; }
+  if full || running nova-api; then
+    # Servers first: their ports (and floating IPs on them) go with them. Nova deletes after it answers.
+    local NOVA=http://$H:$NOVA_PORT/v2.1 servers i
+    servers() { curl -s -H "X-Auth-Token: $TOK" "$NOVA/servers?all_tenants=1&tenant_id=$demo" | jq -r '.servers[].id'; }
+    for id in $(servers); do
+      api DELETE "$NOVA/servers/$id"; n=$((n + 1)); [ -z "$expect_empty" ] || log "left behind: servers/$id"
+    done
+    for i in $(seq 1 60); do [ -z "$(servers)" ] && break; sleep 0.5; done
+  fi
   for id in $(ids floatingips '' floatingips); do del "floatingips/$id"; done
   for rid in $(ids routers '' routers); do
     api PUT "$NEU/routers/$rid" '{"router":{"routes":[]}}'   # routes pin the interfaces they go through

@@ -1,6 +1,10 @@
 // Differential testing of the OpenStack simulator against real Keystone + Neutron: one request sequence runs
 // against each backend; every answer is reduced to what must agree (status, error type and message, the
 // body with ids, timestamps and MACs replaced by stable labels) and the two transcripts are compared.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type User = 'demo' | 'admin';
@@ -10,7 +14,10 @@ export type Reply = { status: number; body: Json; headers: Headers };
 export type Observation = { step: string; status: number; error?: { type: string; message: string }; body?: Json };
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b/g;
-const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+/** API timestamps (Z), and the database ones Nova shows as they are (launched_at: microseconds, no zone). */
+const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+Z?|Z)$/;
+/** Nova's hostId: sha224 of project and host. */
+const HOST_ID = /^[0-9a-f]{56}$/;
 const MAC = /^fa:16:3e(:[0-9a-f]{2}){3}$/;
 /** Counters that differ between clouds by history alone. */
 const COUNTERS = new Set(['standard_attr_id', 'provider:segmentation_id']);
@@ -20,6 +27,9 @@ export class Target {
   readonly kind: 'sim' | 'real';
   readonly authUrl: string;
   networkUrl = '';
+  /** Nova's endpoint as the catalog lists it (…/v2.1), and Glance's; '' when the cloud has none. */
+  computeUrl = '';
+  imageUrl = '';
   readonly projects: Record<User, string> = { demo: '', admin: '' };
   readonly log: Observation[] = [];
   readonly #tokens: Record<User, string> = { demo: '', admin: '' };
@@ -43,9 +53,17 @@ export class Target {
       this.#tokens[user] = reply.headers.get('x-subject-token') ?? '';
       this.projects[user] = reply.body.token.project.id;
       this.label(this.projects[user], `${user}-project`);
-      const network = reply.body.token.catalog.find((s: Json) => s.type === 'network');
-      this.networkUrl = network.endpoints.find((e: Json) => e.interface === 'public').url.replace(/\/$/, '');
+      const endpoint = (type: string): string =>
+        reply.body.token.catalog.find((s: Json) => s.type === type)?.endpoints.find((e: Json) => e.interface === 'public').url.replace(/\/$/, '') ?? '';
+      this.networkUrl = endpoint('network');
+      this.computeUrl = endpoint('compute');
+      this.imageUrl = endpoint('image');
     }
+  }
+
+  /** Where Nova's unversioned URLs start (its bookmark links): the compute endpoint without /v2.1. */
+  get computeRoot(): string {
+    return this.computeUrl.replace(/\/v2\.1$/, '');
   }
 
   /** Starts a new transcript (named labels stay: they name the same things on both sides). */
@@ -70,6 +88,21 @@ export class Target {
   neutron(user: User | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
     const auth: Record<string, string> = user ? { 'X-Auth-Token': this.#tokens[user] } : {};
     return send(`${this.networkUrl}/v2.0${path}`, method, { ...(body === undefined ? {} : { body }), headers: { ...auth, ...headers } });
+  }
+
+  /**
+   * A Nova request: `path` is relative to the compute endpoint (…/v2.1), at microversion `version` (default the
+   * newest, 2.93; null: no microversion header, i.e. 2.1).
+   */
+  nova(user: User | null, method: string, path: string, body?: unknown, opts: { version?: string | null; headers?: Record<string, string> } = {}): Promise<Reply> {
+    const version = opts.version === undefined ? '2.93' : opts.version;
+    const headers: Record<string, string> = { ...(user ? { 'X-Auth-Token': this.#tokens[user] } : {}), ...(version === null ? {} : { 'OpenStack-API-Version': `compute ${version}` }), ...opts.headers };
+    return send(`${this.computeUrl}${path}`, method, { ...(body === undefined ? {} : { body }), headers });
+  }
+
+  /** A Glance request: `path` is relative to the image endpoint (e.g. "/v2/images"). */
+  glance(user: User | null, path: string): Promise<Reply> {
+    return send(`${this.imageUrl}${path}`, 'GET', { headers: user ? { 'X-Auth-Token': this.#tokens[user] } : {} });
   }
 
   raw(method: string, url: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
@@ -148,12 +181,15 @@ export class Target {
     }
   }
 
-  /** Ids -> labels, timestamps -> <time>, fa:16:3e MACs -> <mac>, endpoint URLs -> <network>. */
+  /** Ids -> labels, timestamps -> <time>, fa:16:3e MACs -> <mac>, endpoint URLs -> <network>, <compute>, <image>. */
   norm(value: Json): Json {
     if (typeof value === 'string') {
       if (TIME.test(value)) return '<time>';
       if (MAC.test(value)) return '<mac>';
-      let out = value.replaceAll(this.networkUrl, '<network>').replace(UUID, (id) => this.#labelOf(id));
+      if (HOST_ID.test(value)) return '<host-id>';
+      let out = value.replaceAll(this.networkUrl, '<network>');
+      if (this.computeUrl) out = out.replaceAll(this.computeRoot, '<compute>').replaceAll(this.imageUrl, '<image>');
+      out = out.replace(UUID, (id) => this.#labelOf(id));
       for (const [ip, label] of this.#addresses) out = out.replace(new RegExp(`(?<![\\w.:-])${escape(ip)}(?![\\w:]|\\.\\d)`, 'g'), label);
       return out;
     }
@@ -201,3 +237,30 @@ const ruleKey = (rule: Json): string =>
 
 /** Sorts a list of (normalised) items so that listing order does not matter. */
 export const unordered = (items: Json[]): Json[] => [...items].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+/**
+ * Runs `seq` against each target (the simulator, then the real cloud), each with the argument
+ * `argOf` gives it (and labels), and expects equal, non-empty transcripts. CLOUDNET_PARITY_DUMP=<dir>
+ * writes both as JSON files, for reading a difference side by side.
+ */
+export async function expectSameTranscripts<A>(targets: readonly Target[], name: string, argOf: (t: Target) => A, seq: (t: Target, arg: A) => Promise<void>): Promise<void> {
+  const logs: Json[] = [];
+  for (const t of targets) {
+    t.begin();
+    const arg = argOf(t);
+    try {
+      await seq(t, arg);
+    } finally {
+      await t.runCleanups();
+    }
+    logs.push(structuredClone(t.log));
+  }
+  const dump = process.env.CLOUDNET_PARITY_DUMP;
+  if (dump) {
+    mkdirSync(dump, { recursive: true });
+    for (const [i, t] of targets.entries()) writeFileSync(join(dump, `${name.replace(/\W+/g, '-')}.${t.kind}.json`), JSON.stringify(logs[i], null, 1));
+  }
+  const [simLog, realLog] = logs;
+  expect(simLog.length).toBeGreaterThan(0);
+  expect(simLog).toEqual(realLog);
+}

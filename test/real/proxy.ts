@@ -1,8 +1,9 @@
-// A recording, fault-injecting HTTP proxy in front of a real Keystone + Neutron, so the scenarios that
-// need the simulator's fault injection and call accounting (dev/sim/openstack faults.ts, calls.ts) run
-// against a real cloud too. Keystone is mounted at /identity, Neutron at /network; upstream URLs in
-// response bodies and headers (the token's catalog, version documents' links) are rewritten to the
-// proxy, so clients that start at the proxy's auth URL never talk to the real endpoints directly.
+// A recording, fault-injecting HTTP proxy in front of a real Keystone + Neutron (+ Nova + Glance), so
+// the scenarios that need the simulator's fault injection and call accounting (dev/sim/openstack
+// faults.ts, calls.ts) run against a real cloud too. Keystone is mounted at /identity, Neutron at
+// /network, Nova at /compute, Glance at /image; upstream URLs in response bodies and headers (the
+// token's catalog, version documents' links) are rewritten to the proxy, so clients that start at the
+// proxy's auth URL never talk to the real endpoints directly.
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallLog, queryRecord } from '../../dev/sim/openstack/calls.ts';
@@ -13,6 +14,9 @@ export type CloudProxyOptions = {
   authUrl: string;
   /** Neutron's endpoint as the catalog lists it, e.g. http://127.0.0.1:9696. */
   networkUrl: string;
+  /** Nova's and Glance's, when the cloud has them (the real tier's full profile). */
+  computeUrl?: string;
+  imageUrl?: string;
   /** Seed of the fault PRNG (rates). */
   seed?: number;
 };
@@ -31,14 +35,34 @@ export type CloudProxy = {
   close: () => Promise<void>;
 };
 
-type Service = 'identity' | 'network';
-const MOUNTS: Record<Service, string> = { identity: '/identity', network: '/network' };
+type Service = 'identity' | 'network' | 'compute' | 'image';
+const MOUNTS: Record<Service, string> = { identity: '/identity', network: '/network', compute: '/compute', image: '/image' };
 // Hop-by-hop and length headers: recomputed for the (possibly rewritten) body.
 const SKIP_HEADERS = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'accept-encoding']);
 
+/** Nova's operations as the simulator (and the client) names them, e.g. createServer, serverAction:os-stop. */
+function computeOperationOf(method: string, parts: string[], body: string): string {
+  const [version, first, id, sub, item] = parts;
+  if (version === undefined) return 'versions';
+  if (first === undefined) return 'getComputeVersion';
+  if (first === 'servers') {
+    if (id === undefined || id === 'detail') return method === 'POST' ? 'createServer' : 'listServers';
+    if (sub === undefined) return ({ GET: 'getServer', PUT: 'updateServer', DELETE: 'deleteServer' } as Record<string, string>)[method] ?? 'unknown';
+    if (sub === 'action') return `serverAction:${Object.keys((JSON.parse(body || '{}') as Record<string, unknown>) ?? {})[0] ?? 'unknown'}`;
+    if (sub === 'metadata') return item === undefined ? ({ GET: 'getServerMetadata', PUT: 'replaceServerMetadata', POST: 'updateServerMetadata' } as Record<string, string>)[method] ?? 'unknown' : 'serverMetadataItem';
+    if (sub === 'tags') return item === undefined ? ({ GET: 'listServerTags', PUT: 'replaceServerTags', DELETE: 'deleteServerTags' } as Record<string, string>)[method] ?? 'unknown' : 'serverTag';
+    if (sub === 'os-interface') return item === undefined ? (method === 'POST' ? 'attachServerInterface' : 'listServerInterfaces') : method === 'DELETE' ? 'detachServerInterface' : 'getServerInterface';
+  }
+  if (first === 'flavors') return id === undefined || id === 'detail' ? 'listFlavors' : 'getFlavor';
+  if (first === 'os-keypairs') return id === undefined ? (method === 'POST' ? 'createKeypair' : 'listKeypairs') : method === 'DELETE' ? 'deleteKeypair' : 'getKeypair';
+  return 'unknown';
+}
+
 /** The operation label a request gets in the call log, named as the simulator names it (e.g. "networks.create"). */
-export function operationOf(service: Service, method: string, path: string): string {
+export function operationOf(service: Service, method: string, path: string, body = ''): string {
   const parts = path.split('/').filter(Boolean);
+  if (service === 'compute') return computeOperationOf(method, parts, body);
+  if (service === 'image') return parts.length <= 1 ? 'versions' : parts[2] === undefined ? 'listImages' : 'getImage';
   if (service === 'identity') {
     if (parts.length === 0) return 'versions';
     if (parts.length === 1 && parts[0] === 'v3') return 'version';
@@ -75,16 +99,21 @@ function copyHeaders(headers: IncomingHttpHeaders, map: (value: string) => strin
 }
 
 export async function startCloudProxy(opts: CloudProxyOptions): Promise<CloudProxy> {
-  const upstreams: Record<Service, URL> = { identity: new URL(new URL(opts.authUrl).origin), network: new URL(new URL(opts.networkUrl).origin) };
+  const upstreams: Partial<Record<Service, URL>> = {
+    identity: new URL(new URL(opts.authUrl).origin),
+    network: new URL(new URL(opts.networkUrl).origin),
+    ...(opts.computeUrl ? { compute: new URL(new URL(opts.computeUrl).origin) } : {}),
+    ...(opts.imageUrl ? { image: new URL(new URL(opts.imageUrl).origin) } : {}),
+  };
   const faults = new Faults(opts.seed ?? 1);
   const calls = new CallLog();
   let origin = '';
   const toProxy = (text: string): string =>
-    text.replaceAll(upstreams.identity.origin, `${origin}${MOUNTS.identity}`).replaceAll(upstreams.network.origin, `${origin}${MOUNTS.network}`);
+    (Object.entries(upstreams) as [Service, URL][]).reduce((out, [service, upstream]) => out.replaceAll(upstream.origin, `${origin}${MOUNTS[service]}`), text);
 
   const forward = (service: Service, req: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: OutgoingHttpHeaders; body: Buffer }> =>
     new Promise((resolve, reject) => {
-      const upstream = upstreams[service];
+      const upstream = upstreams[service]!;
       const headers = copyHeaders(req.headers, (v) => v);
       headers['content-length'] = String(body.length);
       const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (res) => {
@@ -101,14 +130,14 @@ export async function startCloudProxy(opts: CloudProxyOptions): Promise<CloudPro
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readAll(req);
     const url = new URL(req.url ?? '/', 'http://proxy');
-    const service = (Object.keys(MOUNTS) as Service[]).find((s) => url.pathname === MOUNTS[s] || url.pathname.startsWith(`${MOUNTS[s]}/`));
+    const service = (Object.keys(upstreams) as Service[]).find((s) => url.pathname === MOUNTS[s] || url.pathname.startsWith(`${MOUNTS[s]}/`));
     const method = req.method ?? 'GET';
     if (!service) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 404, title: 'Not Found', message: 'not a proxied service' } }));
       return;
     }
     const upstreamPath = url.pathname.slice(MOUNTS[service].length) || '/';
-    const operation = operationOf(service, method, upstreamPath);
+    const operation = operationOf(service, method, upstreamPath, body.toString('utf8'));
     const call = { method, path: url.pathname, query: queryRecord(url.searchParams), service, operation };
     const json = (r: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void => {
       const text = JSON.stringify(body);

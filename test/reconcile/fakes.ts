@@ -320,6 +320,8 @@ export class FakeKube implements EventSource {
   /** Every version stored, oldest first, to replay a lagging informer. */
   readonly history: ManagedObject[] = [];
   readonly events: { reason: string; type: string; message: string; name: string }[] = [];
+  /** Secrets by namespace/name, as the API server has them. */
+  readonly secrets = new Map<string, { data?: Record<string, string> }>();
   statusWrites = 0;
   #rv = 0;
   #uids = 0;
@@ -451,6 +453,7 @@ export function widgetReconciler(parts: ReconcilerParts): WidgetReconciler {
     cluster: clusterView(new Map([['Widget', kube.cache]])),
     // Every widget's ProviderConfig is the one the test sets up.
     providers: (() => provider.lookup) as ClientLookup,
+    secrets: { get: async (namespace, name) => kube.secrets.get(`${namespace}/${name}`) },
     events: { event: (obj, type, reason, message) => kube.events.push({ reason, type, message, name: obj.metadata.name }) },
     resyncPeriodMs: parts.resyncPeriodMs ?? 600_000,
     backoff: parts.backoff ?? { floorMs: 1000, capMs: 60_000 },

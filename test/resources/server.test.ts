@@ -79,6 +79,13 @@ describe('Server diff', () => {
     expect(server.diff(want({ metadata: { role: 'web' } }, 'web-2'), observed({ metadata: { role: 'db', other: 'x' } }))).toEqual({ name: 'web-2', metadata: { role: 'web' } });
     expect(server.diff(want(), observed({ metadata: { set: 'elsewhere' } }))).toBeUndefined();
   });
+
+  it("the operator's marks in metadata (clouds below 2.52) are neither drift nor the user's", () => {
+    const marked = { 'cloudnet-managed': 'true', 'cloudnet-uid': 'u-1' };
+    expect(server.diff(want({ metadata: { role: 'web' } }), observed({ metadata: { role: 'web', ...marked } }))).toBeUndefined();
+    expect(server.diff(want({ metadata: {} }), observed({ metadata: marked }))).toBeUndefined();
+    expect(server.diff(want({ metadata: { role: 'db' } }), observed({ metadata: { role: 'web', ...marked } }))).toEqual({ metadata: { role: 'db' } });
+  });
 });
 
 describe('Server progress', () => {

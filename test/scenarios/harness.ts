@@ -105,7 +105,8 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
     const cloudsYaml = readFileSync(file, 'utf8');
     const authUrl = parseCloudsYaml(cloudsYaml, cloudName).auth.authUrl;
     if (!authUrl) throw new Error(`cloud ${cloudName} of ${file} has no auth_url`);
-    const proxy = await startCloudProxy({ authUrl, networkUrl, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    const { CLOUDNET_REAL_COMPUTE_URL: computeUrl, CLOUDNET_REAL_IMAGE_URL: imageUrl } = process.env;
+    const proxy = await startCloudProxy({ authUrl, networkUrl, computeUrl, imageUrl, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     return { cloudsYaml: proxy.rewrite(cloudsYaml), cloudName, authUrl: proxy.authUrl, networkUrl: proxy.networkUrl, faults: proxy.faults, calls: proxy.calls, close: () => proxy.close() };
   }
   const sim = await startOpenStackSim(options);
@@ -389,6 +390,8 @@ export class Scenario {
   async waitFor(kind: string, name: string, predicate: (obj: Obj | undefined) => boolean, timeoutMs = 15_000): Promise<Obj | undefined> {
     const api = this.#api(kind);
     const path = `/apis/${api.group}/${api.version}/namespaces/${api.namespace}/${api.plural}`;
+    // One deadline across watch restarts: a watch the server ends early must not extend the wait.
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const list = await this.cluster.custom.listNamespacedCustomObject(api);
       let current = (list.items as Obj[]).find((o) => o.metadata?.name === name);
@@ -400,7 +403,7 @@ export class Scenario {
           request?.abort();
           resolve(how);
         };
-        const timer = setTimeout(() => finish('timeout'), timeoutMs);
+        const timer = setTimeout(() => finish('timeout'), Math.max(0, deadline - Date.now()));
         void new Watch(this.cluster.kubeConfig)
           .watch(
             path,

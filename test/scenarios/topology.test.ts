@@ -68,12 +68,14 @@ async function cloudInventory(s: Scenario): Promise<Record<string, string[]>> {
     ports: ids(await n.ports.list()),
     securityGroups: ids(await n.securityGroups.list()),
     floatingIps: ids(await n.floatingIps.list()),
+    servers: ids(await s.cloud.nova.listServers({})),
   };
 }
 
 describe('examples/openstack topology', () => {
   it('kubectl apply -f of every file at once reaches Ready; kubectl delete -f of everything at once leaves nothing in the cloud', async () => {
-    const s = await start();
+    // With Nova: the example server and its floating IP.
+    const s = await start({ sim: { compute: { buildMs: 200, taskMs: 100 } } });
     const ns = s.namespace;
     // The examples bring their own Secret and ProviderConfig: start from a namespace without the harness's.
     await s.delete('ProviderConfig', 'openstack');
@@ -88,7 +90,7 @@ describe('examples/openstack topology', () => {
     await kubectl('apply', '-n', ns, '-f', files);
     const managed = manifests.filter((m) => m.kind !== 'Secret');
     const objects = new Map<string, Obj>();
-    for (const m of managed) objects.set(`${m.kind}/${m.metadata.name}`, await s.waitReady(m.kind, m.metadata.name, 30_000));
+    for (const m of managed) objects.set(`${m.kind}/${m.metadata.name}`, await s.waitReady(m.kind, m.metadata.name, 60_000));
     const obj = (key: string): Obj => objects.get(key)!;
     const id = (key: string): string => obj(key).status!.id as string;
     const ownTags = (key: string) => ['cloudnet-managed', `cloudnet-uid:${obj(key).metadata!.uid}`, 'example'];
@@ -116,20 +118,28 @@ describe('examples/openstack topology', () => {
     expect(tagsOf(row(subnets, 'Subnet/app-subnet'))).toEqual(ownTags('Subnet/app-subnet'));
     expect(row(routers, 'Router/app-router')).toMatchObject({ Name: 'app-router', 'External gateway info': { network_id: id('Network/public') } });
     expect(tagsOf(row(routers, 'Router/app-router'))).toEqual(ownTags('Router/app-router'));
-    expect(row(ports, 'Port/web-0')).toMatchObject({ Name: 'web-0', 'Fixed IP Addresses': [{ subnet_id: id('Subnet/app-subnet'), ip_address: '10.10.0.10' }] });
+    expect(row(ports, 'Port/web-0')).toMatchObject({ Name: 'web-0', 'Fixed IP Addresses': [{ subnet_id: id('Subnet/app-subnet'), ip_address: '10.10.0.5' }] });
     expect(tagsOf(row(ports, 'Port/web-0'))).toEqual(ownTags('Port/web-0'));
     expect(row(groups, 'SecurityGroup/web')).toMatchObject({ Name: 'web', Description: 'ssh and ping from anywhere' });
     expect(tagsOf(row(groups, 'SecurityGroup/web'))).toEqual(ownTags('SecurityGroup/web'));
     const fip = obj('FloatingIP/web-0').status!.resource;
     expect(row(fips, 'FloatingIP/web-0')).toMatchObject({
       'Floating IP Address': fip.floatingIPAddress,
-      'Fixed IP Address': '10.10.0.10',
+      'Fixed IP Address': '10.10.0.5',
       Port: id('Port/web-0'),
       'Floating Network': id('Network/public'),
       Router: id('Router/app-router'),
       Description: 'web-0 public address',
     });
     expect(tagsOf(row(fips, 'FloatingIP/web-0'))).toEqual(ownTags('FloatingIP/web-0'));
+    // The server ACTIVE with its fixed address and the floating one (Nova learns of it from Neutron).
+    const serverFip = obj('FloatingIP/web-1').status!.resource.floatingIPAddress as string;
+    const shown = await until('the openstack CLI shows both addresses of web-1', async () => {
+      const server = await openstack<Record<string, unknown>>(s, 'server', 'show', id('Server/web-1'));
+      return JSON.stringify(server.addresses).includes(serverFip) && server;
+    });
+    expect(shown).toMatchObject({ name: 'web-1', status: 'ACTIVE', flavor: expect.stringContaining('m1.tiny') });
+    expect(JSON.stringify(shown.addresses)).toMatch(/10\.10\.0\.\d+/);
     const rules = await openstack(s, 'security', 'group', 'rule', 'list', id('SecurityGroup/web'));
     expect(rules.map((r) => `${String(r.Direction)} ${String(r.Ethertype)} ${String(r['IP Protocol'])} ${String(r['Port Range'])}`).sort()).toEqual([
       'egress IPv4 null ',
@@ -152,6 +162,7 @@ describe('examples/openstack topology', () => {
       openstack(s, 'port', 'list'),
       openstack(s, 'security', 'group', 'list'),
       openstack(s, 'floating', 'ip', 'list'),
+      openstack(s, 'server', 'list'),
     ]);
     const made = [...objects.keys()].filter((k) => k !== 'Network/public').map(id);
     for (const list of after) expect(list.map((r) => r.ID).filter((i) => made.includes(i as string))).toEqual([]);
@@ -165,9 +176,10 @@ describe('examples/openstack topology', () => {
       expect(new Set(groups.map((g) => g.name))).toEqual(new Set(['default']));
       expect(new Set(groups.map((g) => g.project_id)).size).toBe(groups.length);
       expect(state.routers.size + state.ports.size + state.floatingips.size).toBe(0);
+      expect(s.sim.nova!.state.servers.size).toBe(0);
       expect(after[0].map((r) => r.Name)).toEqual(['public']);
       expect(after[4].map((r) => r.Name)).toEqual(['default']);
-      for (const list of [after[2], after[3], after[5]]) expect(list).toEqual([]);
+      for (const list of [after[2], after[3], after[5], after[6]]) expect(list).toEqual([]);
     }
   }, 120_000);
 });

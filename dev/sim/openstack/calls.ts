@@ -1,6 +1,6 @@
 // Call accounting: every request the simulator receives, for assertions such as "zero calls in steady state".
 
-export type CallFault = 'error' | 'drop' | 'lose-response' | 'hang';
+export type CallFault = 'error' | 'drop' | 'lose-response' | 'hold-response' | 'hang';
 
 export type CallRecord = {
   method: string;

@@ -1,6 +1,7 @@
 // Fault injection: deterministic (seeded PRNG) errors, 429s, latency, dropped connections and lost responses.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { CallFault, CallLog } from './calls.ts';
+import { webobError } from './http.ts';
 
 export type FaultMatch = {
   method?: string;
@@ -19,6 +20,11 @@ export type FaultEffect =
   | { kind: 'drop' }
   /** Apply the request (e.g. the create happens in the cloud), then destroy the socket: the response is lost. */
   | { kind: 'lose-response' }
+  /**
+   * Apply the request, then hold the answer until the client goes away: the client died after the
+   * cloud acted and before it heard (recorded once applied, so a test can kill the client then).
+   */
+  | { kind: 'hold-response' }
   /**
    * Neither apply nor answer; hold the connection until the client goes away: a request the client
    * was about to make when it died (recorded on arrival, so a test can kill the client then).
@@ -121,10 +127,18 @@ const STATUS_TYPES: Record<number, string> = {
   504: 'HTTPGatewayTimeout',
 };
 
-/** The body a failing service would send for an injected error: Neutron's envelope or Keystone's. */
+/** Nova's fault names by status (nova.api.openstack.FaultWrapper); anything else is a computeFault. */
+const NOVA_FAULTS: Record<number, string> = { 400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound', 409: 'conflictingRequest', 413: 'overLimit', 429: 'overLimit', 501: 'notImplemented', 503: 'serviceUnavailable' };
+
+/**
+ * The body a failing service would send for an injected error: Neutron's envelope, Nova's, Keystone's, or
+ * (a string: sent as HTML) the webob page Glance answers errors with.
+ */
 export function faultBody(service: string, status: number): unknown {
   const message = status === 429 ? 'Too many requests, please retry later.' : `Injected fault: HTTP ${status}.`;
   if (service === 'network') return { NeutronError: { type: STATUS_TYPES[status] ?? `HTTP${status}`, message, detail: '' } };
+  if (service === 'compute') return { [NOVA_FAULTS[status] ?? 'computeFault']: { code: status, message } };
+  if (service === 'image') return webobError('text/html', status, STATUS_CODES[status] ?? 'Error', message).text;
   return { error: { code: status, title: STATUS_TYPES[status]?.replace(/^HTTP/, '') ?? 'Error', message } };
 }
 
@@ -137,7 +151,7 @@ export type Call = { method: string; path: string; query: Record<string, string 
 /**
  * The request path the simulator and the real-tier proxy share: pick the fault, then drop the
  * connection, answer with the injected error (`respondError`), or produce the real answer and
- * write it or lose it (applied, then the socket destroyed); every outcome goes to the call log.
+ * write it, lose it (applied, then the socket destroyed) or hold it; every outcome goes to the call log.
  */
 export async function serveWithFaults(
   req: IncomingMessage,
@@ -161,7 +175,7 @@ export async function serveWithFaults(
     if (!req.socket.destroyed) await new Promise((resolve) => req.socket.once('close', resolve));
     return;
   }
-  if (effect && effect.kind !== 'lose-response') {
+  if (effect && effect.kind !== 'lose-response' && effect.kind !== 'hold-response') {
     const headers: Record<string, string> = effect.status === 429 || effect.retryAfter !== undefined ? { 'Retry-After': String(effect.retryAfter ?? 1) } : {};
     record(effect.status, 'error');
     respondError(res, effect.status, headers, effect.body ?? faultBody(call.service, effect.status));
@@ -171,6 +185,11 @@ export async function serveWithFaults(
   if (effect?.kind === 'lose-response') {
     record(out.status, 'lose-response');
     req.socket.destroy();
+    return;
+  }
+  if (effect?.kind === 'hold-response') {
+    record(out.status, 'hold-response');
+    if (!req.socket.destroyed) await new Promise((resolve) => req.socket.once('close', resolve));
     return;
   }
   record(out.status);

@@ -1,18 +1,43 @@
-// The OpenStack simulator: Keystone v3 at /v3 and Neutron v2.0 under /networking on one node:http server,
-// in memory, with fault injection and call accounting. startOpenStackSim() is the entry point for tests.
+// The OpenStack simulator: Keystone v3 at /v3 and Neutron v2.0 under /networking (and, with `compute`, Nova
+// v2.1 under /compute and Glance v2 under /image) on one node:http server, in memory, with fault injection
+// and call accounting. startOpenStackSim() is the entry point for tests.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallLog, queryRecord } from './calls.ts';
+import { systemClock, type SimClock } from './clock.ts';
 import { Faults, prng, serveWithFaults } from './faults.ts';
+import { DEFAULT_IMAGES, Glance, type SimImage } from './glance.ts';
 import type { RoutedRequest, SimRequest, SimResponse } from './http.ts';
-import { Keystone, type AuthContext, type SimApplicationCredential, type SimUser } from './keystone.ts';
+import { Keystone, type AuthContext, type CatalogEntry, type SimApplicationCredential, type SimUser } from './keystone.ts';
 import { Neutron } from './neutron/api.ts';
 import type { NeutronState, QuotaKey } from './neutron/model.ts';
+import { Nova } from './nova/api.ts';
+import { DEFAULT_FLAVORS, type SimFlavor } from './nova/flavors.ts';
+import type { ComputeQuotaKey } from './nova/model.ts';
 
 export type { CallFilter, CallRecord } from './calls.ts';
+export { ManualClock, type SimClock } from './clock.ts';
 export type { Fault, FaultSpec } from './faults.ts';
+export type { SimImage } from './glance.ts';
 export type { SimApplicationCredential, SimUser } from './keystone.ts';
+export type { SimFlavor } from './nova/flavors.ts';
+export { BUILD_ERROR_KEY } from './nova/lifecycle.ts';
+
+/** Nova and Glance: how long simulated work takes, and what is seeded. */
+export type ComputeOptions = {
+  /** From POST /servers to ACTIVE, in ms on the simulator's clock (default 300): half scheduling, half spawning. */
+  buildMs?: number;
+  /** What one action takes (stop, start, reboot, each half of a resize, confirm, revert, delete, detach; default 100). */
+  taskMs?: number;
+  /** Default: m1.tiny (id 1) and m1.small (id 2), as the real tier seeds them. */
+  flavors?: SimFlavor[];
+  /** Default: the public image "fake-image"; seeded images belong to the admin project. */
+  images?: SimImage[];
+  quotas?: Partial<Record<ComputeQuotaKey, number>>;
+  /** The newest compute microversion served (default Zed's 2.93), e.g. '2.51': a cloud that takes no tags in a create. */
+  maxMicroversion?: string;
+};
 
 export type OpenStackSimOptions = {
   host?: string;
@@ -32,6 +57,13 @@ export type OpenStackSimOptions = {
   publicNetwork?: boolean;
   /** Path prefix of the network endpoint in the catalog (default "/networking"). */
   networkPath?: string;
+  /**
+   * Nova v2.1 at <url>/compute (catalog "compute": <url>/compute/v2.1) and Glance v2 at <url>/image (catalog
+   * "image"). Default off: Keystone + Neutron only, as the real tier's network profile.
+   */
+  compute?: boolean | ComputeOptions;
+  /** Time and timers (default: the wall clock, read through `now` if given); a ManualClock steps Nova's work. */
+  clock?: SimClock;
 };
 
 export type OpenStackSim = {
@@ -41,10 +73,18 @@ export type OpenStackSim = {
   authUrl: string;
   /** The network endpoint as the catalog lists it (no version suffix). */
   networkUrl: string;
+  /** The compute endpoint as the catalog lists it (<url>/compute/v2.1), with `compute` only. */
+  computeUrl: string | undefined;
+  /** The image endpoint as the catalog lists it (<url>/image), with `compute` only. */
+  imageUrl: string | undefined;
   keystone: Keystone;
   /** Neutron's state: networks, subnets, routers, ports, security_groups, ... maps, for out-of-band changes. */
   neutron: NeutronState;
   neutronApi: Neutron;
+  /** Nova: `nova.state.servers` etc. for assertions, `nova.fail(id, message)` to break a server. */
+  nova: Nova | undefined;
+  glance: Glance | undefined;
+  clock: SimClock;
   faults: Faults;
   calls: CallLog;
   /** Id of the seeded external network "public" (undefined when publicNetwork is false). */
@@ -75,6 +115,11 @@ const readBody = (req: IncomingMessage): Promise<string> =>
 /** Writes the answer; Date comes from the simulator's clock, as a real server's from its own. */
 function send(res: ServerResponse, out: SimResponse, now: () => number): void {
   const headers: Record<string, string> = { Date: new Date(now()).toUTCString(), 'X-Openstack-Request-Id': `req-${randomUUID()}`, ...out.headers };
+  if (out.text !== undefined) {
+    res.writeHead(out.status, { ...headers, 'Content-Length': String(Buffer.byteLength(out.text)) });
+    res.end(out.text);
+    return;
+  }
   if (out.body === undefined) {
     res.writeHead(out.status, { ...headers, 'Content-Length': '0' });
     res.end();
@@ -85,34 +130,65 @@ function send(res: ServerResponse, out: SimResponse, now: () => number): void {
   res.end(text);
 }
 
+const COMPUTE_PATH = '/compute';
+const IMAGE_PATH = '/image';
+
 export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise<OpenStackSim> {
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? systemClock(opts.now);
+  const now = clock.now;
   const networkPath = opts.networkPath ?? '/networking';
+  const compute = opts.compute === true ? {} : opts.compute || undefined;
   let origin = '';
   const keystone = new Keystone({
     users: opts.users ?? DEFAULT_USERS,
     applicationCredentials: opts.applicationCredentials ?? [],
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
     now,
-    catalog: () => [
+    catalog: (): CatalogEntry[] => [
       { type: 'identity', name: 'keystone', url: `${origin}/v3` },
       { type: 'network', name: 'neutron', url: `${origin}${networkPath}` },
+      ...(compute
+        ? [
+            { type: 'compute', name: 'nova', url: `${origin}${COMPUTE_PATH}/v2.1` },
+            { type: 'image', name: 'glance', url: `${origin}${IMAGE_PATH}` },
+          ]
+        : []),
     ],
   });
+  const authenticate = (token: string | undefined): AuthContext | undefined => keystone.authenticate(token);
   const neutronApi = new Neutron({
     tagsOnCreate: opts.tagsOnCreate ?? false,
     now,
     random: prng(opts.seed ?? 1),
     ...(opts.quotas ? { defaultQuotas: opts.quotas } : {}),
-    authenticate: (token) => keystone.authenticate(token),
+    authenticate,
   });
+  const glance = compute && new Glance({ now, authenticate });
+  const nova =
+    compute &&
+    glance &&
+    new Nova({
+      neutron: neutronApi,
+      glance,
+      clock,
+      timing: { buildMs: compute.buildMs ?? 300, taskMs: compute.taskMs ?? 100 },
+      flavors: compute.flavors ?? DEFAULT_FLAVORS,
+      ...(compute.quotas ? { quotas: compute.quotas } : {}),
+      ...(compute.maxMicroversion ? { maxMicroversion: compute.maxMicroversion } : {}),
+      authenticate,
+    });
   const faults = new Faults(opts.seed ?? 1);
   const calls = new CallLog();
 
+  const under = (sim: SimRequest, mount: string): SimRequest | undefined =>
+    sim.fullPath === mount || sim.fullPath.startsWith(`${mount}/`) ? { ...sim, path: sim.fullPath.slice(mount.length) || '/' } : undefined;
   const route = (sim: SimRequest): RoutedRequest => {
-    if (sim.fullPath === networkPath || sim.fullPath.startsWith(`${networkPath}/`)) {
-      return neutronApi.route({ ...sim, path: sim.fullPath.slice(networkPath.length) || '/' }, networkPath);
-    }
+    const network = under(sim, networkPath);
+    if (network) return neutronApi.route(network, networkPath);
+    const computeReq = nova && under(sim, COMPUTE_PATH);
+    if (nova && computeReq) return nova.route(computeReq, COMPUTE_PATH);
+    const imageReq = glance && under(sim, IMAGE_PATH);
+    if (glance && imageReq) return glance.route(imageReq, IMAGE_PATH);
     return (
       keystone.route(sim) ?? {
         service: 'identity',
@@ -138,7 +214,10 @@ export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise
     };
     const routed = route(sim);
     const call = { method: sim.method, path: sim.fullPath, query: queryRecord(sim.query), service: routed.service, operation: routed.operation };
-    await serveWithFaults(req, res, { faults, calls, now }, call, (r, status, headersOut, body) => send(r, { status, headers: headersOut, body }, now), async () => {
+    // An injected error's body is JSON, or (Glance's) an HTML page.
+    const respondError = (r: ServerResponse, status: number, headersOut: Record<string, string>, body: unknown): void =>
+      send(r, typeof body === 'string' ? { status, headers: { ...headersOut, 'Content-Type': 'text/html; charset=UTF-8' }, text: body } : { status, headers: headersOut, body }, now);
+    await serveWithFaults(req, res, { faults, calls, now }, call, respondError, async () => {
       let out: SimResponse;
       try {
         out = routed.run();
@@ -162,14 +241,20 @@ export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise
 
   let publicNetworkId: string | undefined;
   if (opts.publicNetwork ?? true) publicNetworkId = seedPublicNetwork(neutronApi, keystone);
+  if (glance && compute) for (const image of compute.images ?? DEFAULT_IMAGES) glance.seed(image, adminCaller(keystone).projectId);
 
   return {
     url: origin,
     authUrl: `${origin}/v3`,
     networkUrl: `${origin}${networkPath}`,
+    computeUrl: compute && `${origin}${COMPUTE_PATH}/v2.1`,
+    imageUrl: compute && `${origin}${IMAGE_PATH}`,
     keystone,
     neutron: neutronApi.state,
     neutronApi,
+    nova,
+    glance,
+    clock,
     faults,
     calls,
     publicNetworkId,
@@ -182,6 +267,7 @@ export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        clock.cancelAll();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -1,5 +1,5 @@
 // Runs the OpenStack simulator as a process: `node dev/sim/openstack/main.ts --port 0 --clouds-yaml <path>`.
-// Prints one JSON line {"url", "authUrl", "networkUrl"} when ready; stops on SIGTERM/SIGINT.
+// Prints one JSON line {"url", "authUrl", "networkUrl"[, "computeUrl", "imageUrl"]} when ready; stops on SIGTERM/SIGINT.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,10 @@ const { values } = parseArgs({
     'clouds-yaml': { type: 'string' },
     'tags-on-create': { type: 'boolean', default: false },
     'token-ttl': { type: 'string' },
+    /** Nova and Glance too. */
+    compute: { type: 'boolean', default: false },
+    'build-ms': { type: 'string' },
+    'task-ms': { type: 'string' },
   },
 });
 
@@ -20,6 +24,14 @@ const sim = await startOpenStackSim({
   port: Number(values.port),
   tagsOnCreate: values['tags-on-create'],
   ...(values['token-ttl'] ? { tokenTtlSeconds: Number(values['token-ttl']) } : {}),
+  ...(values.compute
+    ? {
+        compute: {
+          ...(values['build-ms'] ? { buildMs: Number(values['build-ms']) } : {}),
+          ...(values['task-ms'] ? { taskMs: Number(values['task-ms']) } : {}),
+        },
+      }
+    : {}),
 });
 
 /** clouds.yaml as openstacksdk reads it: cloud "sim" (demo, a member) and "sim-admin". */
@@ -49,7 +61,7 @@ if (cloudsPath) {
   writeFileSync(cloudsPath, cloudsYaml(sim.authUrl), { mode: 0o600 });
 }
 
-process.stdout.write(`${JSON.stringify({ url: sim.url, authUrl: sim.authUrl, networkUrl: sim.networkUrl })}\n`);
+process.stdout.write(`${JSON.stringify({ url: sim.url, authUrl: sim.authUrl, networkUrl: sim.networkUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl })}\n`);
 
 const stop = (): void => {
   sim.close().then(

@@ -42,8 +42,8 @@ export type ServerAction =
 
 export type InterfaceRequest = { net_id: string; fixed_ips?: { ip_address: string }[] } | { port_id: string };
 
-/** Nova's name filter is a regular expression: match the name exactly. */
-const exactly = (name: string): string => `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+/** Nova's name filter is a regular expression: anchored, with its special characters escaped (Nova escapes `|` itself). */
+const exactly = (name: string): string => `^${name.replace(/[.*+?^${}()[\]\\]/g, '\\$&')}$`;
 
 export class Nova {
   readonly #session: OpenStackSession;
@@ -89,14 +89,19 @@ export class Nova {
     return body.server;
   }
 
-  /** Servers with this exact name and/or all of these tags, every page. */
+  /**
+   * Servers with this exact name and/or all of these tags, every page. Nova's name filter is a
+   * case-insensitive regular expression in which it escapes `|`: it narrows the list, the exact
+   * comparison is made here.
+   */
   async listServers(filter: { name?: string; tags?: readonly string[] }, signal?: AbortSignal): Promise<NovaServer[]> {
     await this.microversion(signal);
     const query: Record<string, QueryValue> = {
       name: filter.name === undefined ? undefined : exactly(filter.name),
       tags: filter.tags?.length ? filter.tags.join(',') : undefined,
     };
-    return listAllPages<NovaServer>(this.#session, { service: 'compute', path: 'servers/detail', key: 'servers', operation: 'listServers', query, pageSize: PAGE_SIZE, signal });
+    const servers = await listAllPages<NovaServer>(this.#session, { service: 'compute', path: 'servers/detail', key: 'servers', operation: 'listServers', query, pageSize: PAGE_SIZE, signal });
+    return filter.name === undefined ? servers : servers.filter((s) => s.name === filter.name);
   }
 
   /** Deletes the server; one already gone (404) counts as deleted. Nova goes on deleting after it answers. */

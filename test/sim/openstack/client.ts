@@ -33,3 +33,20 @@ export function neutron(sim: OpenStackSim, user = 'demo'): Client {
     del: (path, headers) => call(`${base}${path}`, 'DELETE', { token, ...(headers ? { headers } : {}) }),
   };
 }
+
+/**
+ * A Nova client for one simulated user at one compute microversion (default 2.93; null: no header, i.e. 2.1);
+ * paths are relative to the compute endpoint (<url>/compute/v2.1).
+ */
+export function nova(sim: OpenStackSim, user = 'demo', version: string | null = '2.93'): Client {
+  const token = sim.token(user);
+  const base = sim.computeUrl ?? '';
+  const headers = (extra?: Record<string, string>): Record<string, string> => ({ ...(version === null ? {} : { 'OpenStack-API-Version': `compute ${version}` }), ...extra });
+  return {
+    token,
+    get: (path) => call(`${base}${path}`, 'GET', { token, headers: headers() }),
+    post: (path, body) => call(`${base}${path}`, 'POST', { token, body, headers: headers() }),
+    put: (path, body, extra) => call(`${base}${path}`, 'PUT', { token, body, headers: headers(extra) }),
+    del: (path, extra) => call(`${base}${path}`, 'DELETE', { token, headers: headers(extra) }),
+  };
+}

@@ -92,6 +92,22 @@ describe('fault injection and call accounting', () => {
     expect((await demo.post('/networks', { network: { name: 'held' } })).status).toBe(201);
   });
 
+  it('applies a request and holds its answer until the client goes away', async () => {
+    sim.faults.add({ match: { operation: 'networks.create' }, kind: 'hold-response', times: 1 });
+    const client = new AbortController();
+    const held = fetch(`${sim.networkUrl}/v2.0/networks`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': demo.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ network: { name: 'applied' } }),
+      signal: client.signal,
+    });
+    await until('the applied request recorded', () => sim.calls.count({ fault: 'hold-response' }) === 1);
+    expect([...sim.neutron.networks.values()].map((n) => n.name)).toEqual(['applied']);
+    client.abort();
+    await expect(held).rejects.toThrow();
+    expect(sim.calls.list({ operation: 'networks.create' })).toMatchObject([{ status: 201, fault: 'hold-response', method: 'POST' }]);
+  });
+
   it('loses the response of a create that happened in the cloud', async () => {
     sim.faults.add({ match: { method: 'POST', pathPattern: '/v2.0/networks' }, kind: 'lose-response', times: 1 });
     await expect(demo.post('/networks', { network: { name: 'lost' } })).rejects.toThrow();

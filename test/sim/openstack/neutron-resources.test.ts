@@ -293,5 +293,9 @@ describe('Neutron resources', () => {
     // Members see an external network and its subnet ids, not the subnets themselves (those of shared networks, yes).
     expect((await demo.get('/subnets')).body.subnets.map((s: { name: string }) => s.name)).toEqual([]);
     expect(mine).not.toBe(shared);
+    // ... and may plug into a shared network, not into an external one.
+    expect((await demo.post('/ports', { port: { network_id: shared } })).status).toBe(201);
+    const project = sim.keystone.projectByName('demo')?.id;
+    expect((await demo.post('/ports', { port: { network_id: pub } })).body).toEqual(err('HTTPForbidden', `Tenant ${project} not allowed to create port on this network`));
   });
 });

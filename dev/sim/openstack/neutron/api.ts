@@ -1,6 +1,6 @@
 // Neutron v2.0 over HTTP: routing, auth, the generic CRUD/list/tags behaviour every resource shares,
 // extensions, quotas and version discovery.
-import { json, noContent, type RoutedRequest, type SimRequest, type SimResponse } from '../http.ts';
+import { json, noContent, webobError, type RoutedRequest, type SimRequest, type SimResponse } from '../http.ts';
 import { unauthorized, type AuthContext } from '../keystone.ts';
 import { owns, type Caller, type ResourceDef } from './core.ts';
 import { attributeCheck, badRequest, httpBadRequest, NeutronError, policyDenied } from './errors.ts';
@@ -53,7 +53,7 @@ export class Neutron {
     if (parts[0] !== 'v2.0') return r('unknown', () => { throw notFound(); }, true);
     const [, first, id, sub, tag] = parts;
     if (first === undefined && m === 'GET') return r('resources.list', () => json(200, { resources: this.resources.map((d) => ({ links: [{ href: `${req.origin}${mount}/v2.0/${d.path}`, rel: 'self' }], name: d.singular, collection: d.collection })) }));
-    if (first === 'extensions' && m === 'GET') return r(id ? 'extensions.show' : 'extensions.list', () => this.extensions(id));
+    if (first === 'extensions' && m === 'GET') return r(id ? 'extensions.show' : 'extensions.list', () => this.extensions(id, req.headers.accept));
     if (first === 'quotas' && id !== undefined && ['GET', 'PUT', 'DELETE'].includes(m) && (sub === undefined || (sub === 'details' && m === 'GET'))) {
       const verb = sub === 'details' ? 'details' : m === 'GET' ? 'show' : m === 'PUT' ? 'update' : 'reset';
       return r(`quotas.${verb}`, () => this.quota(this.caller(req), req, id, sub === 'details'));
@@ -303,12 +303,12 @@ export class Neutron {
     return op('unknown', () => { throw notFound(); });
   }
 
-  private extensions(alias: string | undefined): SimResponse {
+  private extensions(alias: string | undefined, accept: string | undefined): SimResponse {
     const list = extensions(this.opts.tagsOnCreate);
     if (alias === undefined) return json(200, { extensions: list });
     const ext = list.find((e) => e.alias === alias);
-    // Answered by webob, not by Neutron's fault wrapper: its own JSON error shape.
-    if (!ext) return json(404, { code: '404 Not Found', title: 'Not Found', message: `The resource could not be found.<br /><br />\nExtension with alias ${alias} does not exist\n\n` });
+    // Answered by webob, not by Neutron's fault wrapper: its own error page.
+    if (!ext) return webobError(accept, 404, 'Not Found', 'The resource could not be found.', `Extension with alias ${alias} does not exist`);
     return json(200, { extension: ext });
   }
 

@@ -177,6 +177,10 @@ export function ports(state: NeutronState): ResourceDef<Port> {
       const networkId = asString('network_id', body.network_id);
       const net = state.networks.get(networkId);
       if (!net || !networkVisible(caller, net)) throw networkNotFound(networkId);
+      // A member sees an external network but may not plug into it (unless it is also shared).
+      if (!caller.isAdmin && net.project_id !== caller.projectId && !net.shared) {
+        throw new NeutronError(403, 'HTTPForbidden', `Tenant ${caller.projectId} not allowed to create port on this network`);
+      }
       rejectQosPolicy(body);
       if (body.mac_address !== undefined && !caller.isAdmin && net.project_id !== caller.projectId) throw policyDenied('create_port', [attributeCheck('create_port', 'mac_address')]);
       checkIpPolicy(caller, net, body.fixed_ips, 'create_port');
