@@ -73,6 +73,7 @@ export const floatingIP = defineKind({
   printerColumns: [
     { name: 'Address', type: 'string', jsonPath: '.status.resource.floatingIPAddress' },
     { name: 'Port', type: 'string', jsonPath: '.spec.resource.portRef.name' },
+    { name: 'Server', type: 'string', jsonPath: '.spec.resource.serverRef.name' },
   ],
   rules: [
     immutableOptional('address', 'address is immutable: create a new FloatingIP to change it'),
