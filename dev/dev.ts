@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `make dev`: the local control plane, the CRDs, the OpenStack simulator and the operator, all on
-// 127.0.0.1, in the foreground; then the example topology of examples/openstack/, applied and
-// waited for. Ctrl-C (or SIGTERM) stops every process this script started, by PID.
+// `make dev`: the local control plane, the CRDs, the OpenStack and Exoscale simulators and the
+// operator, all on 127.0.0.1, in the foreground; then the examples of examples/openstack/ and
+// examples/exoscale/, applied and waited for. Ctrl-C (or SIGTERM) stops every process this script
+// started, by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -12,11 +13,16 @@ const root = resolve(import.meta.dirname, '..');
 const stateDir = join(root, '.dev');
 const kubeconfig = join(stateDir, 'kubeconfig');
 const cloudsYaml = join(stateDir, 'clouds.yaml');
+const exoscaleEnv = join(stateDir, 'exoscale.env');
 const kubePort = process.env.DEV_KUBE_PORT ?? '6443';
 // Fixed: the example Secret (examples/openstack/00-secret-dev-sim-clouds.yaml) names this URL.
 const openStackPort = '15000';
+// Fixed too: examples/exoscale/01-providerconfig.yaml names this endpoint.
+const exoscalePort = '15100';
 const examples = 'examples/openstack/';
 const exampleSecret = join(root, examples, '00-secret-dev-sim-clouds.yaml');
+const exoscaleExamples = 'examples/exoscale/';
+const exoscaleProviderConfig = join(root, exoscaleExamples, '01-providerconfig.yaml');
 const children: ChildProcess[] = [];
 
 function start(name: string, args: string[]): ChildProcess {
@@ -70,6 +76,11 @@ function exampleAuthUrl(): string | undefined {
   return clouds?.clouds?.sim?.auth?.auth_url;
 }
 
+/** The endpoint the example Exoscale ProviderConfig names: it must be the simulator started here. */
+function exampleExoscaleEndpoint(): string | undefined {
+  return (load(readFileSync(exoscaleProviderConfig, 'utf8')) as { spec?: { exoscale?: { endpoint?: string } } }).spec?.exoscale?.endpoint;
+}
+
 let stopping = false;
 async function stop(code: number): Promise<never> {
   stopping = true;
@@ -97,12 +108,21 @@ async function main(): Promise<void> {
     '--clouds-yaml', cloudsYaml,
     '--compute',
   ]);
+  const exoscale = start('Exoscale simulator', [
+    'dev/sim/exoscale/main.ts',
+    '--host', '127.0.0.1',
+    '--port', exoscalePort,
+    '--instances', 'app-1,app-2',
+    '--write-env-file', exoscaleEnv,
+  ]);
   const kube = start('control plane', ['dev/kube/main.ts', '--host', '127.0.0.1', '--port', kubePort, '--kubeconfig', kubeconfig]);
-  const [sim, { url }] = await Promise.all([ready(openstack), ready(kube)]);
-  kube.stdout!.pipe(process.stdout);
-  openstack.stdout!.pipe(process.stdout);
+  const [sim, exo, { url }] = await Promise.all([ready(openstack), ready(exoscale), ready(kube)]);
+  for (const child of [kube, openstack, exoscale]) child.stdout!.pipe(process.stdout);
   if (exampleAuthUrl() !== sim.authUrl) {
     throw new Error(`${exampleSecret} must point at the simulator's Keystone ${String(sim.authUrl)}`);
+  }
+  if (exampleExoscaleEndpoint() !== exo.endpoint) {
+    throw new Error(`${exoscaleProviderConfig} must point at the Exoscale simulator's ${String(exo.endpoint)}`);
   }
 
   await kubectl(['apply', '--server-side', '-f', 'crds/']);
@@ -119,7 +139,7 @@ async function main(): Promise<void> {
   ]);
   operator.stdout!.pipe(process.stdout);
 
-  await kubectl(['apply', '-f', examples]);
+  await kubectl(['apply', '-f', examples, '-f', exoscaleExamples]);
   // Not fatal: the environment stays up so that `kubectl get cloudnet` / describe can show why.
   const converged = await kubectl(['wait', '--for=condition=Ready', '--timeout=120s', 'cloudnet', '--all']).then(
     () => true,
@@ -128,10 +148,11 @@ async function main(): Promise<void> {
   if (stopping) return;
 
   console.error(`
-cloudnet-operator dev environment is up; the example topology of ${examples} is ${converged ? 'Ready' : 'NOT Ready yet (see kubectl get cloudnet)'}.
+cloudnet-operator dev environment is up; the examples of ${examples} and ${exoscaleExamples} are ${converged ? 'Ready' : 'NOT Ready yet (see kubectl get cloudnet)'}.
   control plane  ${String(url)}
   kubeconfig     ${kubeconfig}
   OpenStack      ${String(sim.url)} (simulator; clouds.yaml: ${cloudsYaml})
+  Exoscale       ${String(exo.endpoint)} (simulator, zone ch-gva-2; key, secret and endpoint: ${exoscaleEnv})
   metrics        http://127.0.0.1:8080/metrics   probes http://127.0.0.1:8081/readyz
 
 Try:
@@ -140,6 +161,8 @@ Try:
   kubectl describe floatingip web-0
   OS_CLIENT_CONFIG_FILE=${cloudsYaml} openstack --os-cloud sim network list
   OS_CLIENT_CONFIG_FILE=${cloudsYaml} openstack --os-cloud sim floating ip list
+  kubectl get privatenetworks       # on the Exoscale simulator: zone, VNI, leases in status
+  set -a; . ${exoscaleEnv}; set +a  # EXOSCALE_API_KEY/SECRET/ENDPOINT for any client that signs requests the official way
   kubectl delete -f ${examples}     # everything at once: the cloud resources go first
 
 Ctrl-C stops everything.

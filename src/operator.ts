@@ -1,6 +1,7 @@
 // The composition root: the clouds and kinds this operator serves. The only module that knows them
 // all; the generic layers below (src/reconcile, src/runtime) know none.
 import { managedKinds } from './api/index.ts';
+import { exoscale } from './providers/exoscale.ts';
 import { openstack } from './providers/openstack.ts';
 import type { AnyAdapter } from './reconcile/adapter.ts';
 import { createControllers, type ControllersOptions } from './reconcile/index.ts';
@@ -8,12 +9,13 @@ import type { ControllerDefinition } from './manager.ts';
 import { floatingIP } from './resources/floatingip.ts';
 import { network } from './resources/network.ts';
 import { port } from './resources/port.ts';
+import { privateNetwork } from './resources/privatenetwork.ts';
 import { router } from './resources/router.ts';
 import { securityGroup } from './resources/securitygroup.ts';
 import { server } from './resources/server.ts';
 import { subnet } from './resources/subnet.ts';
 
-export const providers = [openstack];
+export const providers = [openstack, exoscale];
 
 /** One adapter per kind of src/api (the compiler checks that none is missing). */
 const adapterOf = {
@@ -24,6 +26,7 @@ const adapterOf = {
   Port: port,
   Server: server,
   FloatingIP: floatingIP,
+  PrivateNetwork: privateNetwork,
 } satisfies Record<(typeof managedKinds)[number]['kind'], AnyAdapter>;
 
 /** The adapters in the dependency order of src/api managedKinds. */

@@ -28,6 +28,11 @@ export interface HttpRequest {
   body?: { bytes: Buffer | string; contentType: string };
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Whether sending it twice does what sending it once does, so a failed attempt may be repeated;
+   * default by method (GET, HEAD, PUT and DELETE are). An action such as "attach" is not.
+   */
+  idempotent?: boolean;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -206,7 +211,7 @@ export class HttpClient {
       body = Buffer.from(JSON.stringify(req.json));
       headers['content-type'] = 'application/json';
     }
-    const attempts = SAFE_METHODS.has(req.method) ? this.#retry.maxAttempts : 1;
+    const attempts = (req.idempotent ?? SAFE_METHODS.has(req.method)) ? this.#retry.maxAttempts : 1;
     for (let attempt = 1; ; attempt++) {
       const result = await this.#attempt(req, url, headers, body);
       if (!(result instanceof CloudError)) return result as HttpResponse<T>;

@@ -185,7 +185,8 @@ export const isAccepted = (answer: unknown): answer is Accepted => typeof answer
 export type OperationStatus =
   | { state: 'pending'; pollAfterMs: number }
   | { state: 'done'; id?: string }
-  | { state: 'failed'; reason: string; message: string };
+  /** retry: the same request may succeed later (the cloud was busy): sent again after the object's backoff, not stalled. */
+  | { state: 'failed'; reason: string; message: string; retry?: boolean };
 
 /**
  * Finding the resource of a create whose answer was lost, on a cloud that took the create without

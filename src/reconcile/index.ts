@@ -42,7 +42,7 @@ export interface ControllersOptions {
   /** Minimum wait before retrying QuotaExceeded (default 60 s). */
   quotaRetryMs?: number;
   /** HTTP settings of the cloud clients. */
-  cloud?: { timeoutMs?: number; retry?: Partial<RetryPolicy> };
+  cloud?: { timeoutMs?: number; retry?: Partial<RetryPolicy>; operationPollMs?: number };
 }
 
 interface World {
@@ -61,7 +61,7 @@ function buildWorld(ctx: ManagerContext, options: ControllersOptions): World {
     providers: options.providers,
     providerConfigs: providerConfigs.cache,
     secrets: secrets.cache,
-    client: { metrics: ctx.metrics.registry, log: ctx.log, timeoutMs: options.cloud?.timeoutMs, retry: options.cloud?.retry },
+    client: { metrics: ctx.metrics.registry, log: ctx.log, ...options.cloud },
   });
   providerConfigs.cache.addIndex(SECRETS_INDEX, registry.secretsIndex);
   const kinds = new Map<string, { adapter: AnyAdapter; informer: Informer<ManagedObject> }>();

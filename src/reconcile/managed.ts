@@ -124,7 +124,7 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     const prefix = doing ? `cannot ${doing}: ` : '';
     if ('message' in lookup) throw new Outcome(reconciling('ProviderNotReady', `${prefix}${lookup.message}`));
     const { kind, provider } = this.adapter;
-    throw new Outcome(stalled('InvalidConfiguration', `${prefix}ProviderConfig ${namespace}/${name} is for ${lookup.otherProvider}; a ${kind} needs a ${provider.name} ProviderConfig`));
+    throw new Outcome(stalled('InvalidConfiguration', `${prefix}ProviderConfig ${namespace}/${name} is for ${lookup.otherProvider}; a ${kind} needs a ProviderConfig of provider ${provider.name}`));
   }
 
   /** The object's references, or undefined while they cannot be resolved (a deletion then finds nothing by intent). */

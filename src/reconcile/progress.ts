@@ -28,8 +28,12 @@ export async function awaitOperation(r: Reconciling, pass: Pass, cloud: unknown,
   if (status.state === 'pending') throw new Outcome(reconciling(GERUND[operation.action], `the cloud is carrying out ${what}`), status.pollAfterMs);
   if (status.state === 'failed') {
     r.event(pass.obj, 'Warning', status.reason, `${what} failed: ${status.message}`);
-    // A create that failed made nothing to adopt.
-    const change: StatusChange = { pendingOperation: null, ...(operation.action === 'create' ? { pendingCreate: null } : {}) };
+    // A create that failed made nothing: no intent to adopt, and the id its answer named never came to be.
+    const change: StatusChange = { pendingOperation: null, ...(operation.action === 'create' ? { pendingCreate: null, id: null } : {}) };
+    if (status.retry) {
+      await r.write(pass, change);
+      throw r.retry(pass, 'reconciling', status.reason, `${what} failed: ${status.message}; it is sent again`);
+    }
     throw new Outcome(stalled(status.reason, `${what} failed: ${status.message}; change the spec to retry`), undefined, change);
   }
   const made = status.id && !pass.obj.status?.id ? { id: status.id, pendingCreate: null } : {};

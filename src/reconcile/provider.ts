@@ -28,6 +28,8 @@ export interface ClientContext {
   log?: Logger;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** First poll interval of a cloud's asynchronous operations (default the cloud's own; tests shorten it). */
+  operationPollMs?: number;
 }
 
 /** What a successful probe found: the Ready message and what status shows. */

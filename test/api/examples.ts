@@ -3,6 +3,7 @@
 import type { FloatingIPManifest } from '../../src/api/floatingip.ts';
 import type { NetworkManifest } from '../../src/api/network.ts';
 import type { PortManifest } from '../../src/api/port.ts';
+import type { PrivateNetworkManifest } from '../../src/api/privatenetwork.ts';
 import type { ProviderConfigManifest } from '../../src/api/providerconfig.ts';
 import type { RouterManifest } from '../../src/api/router.ts';
 import type { SecurityGroupManifest } from '../../src/api/securitygroup.ts';
@@ -258,6 +259,32 @@ export const serverFull: ServerManifest = {
   },
 };
 
+export const privateNetworkMinimal: PrivateNetworkManifest = {
+  apiVersion,
+  kind: 'PrivateNetwork',
+  metadata: metadata('backend'),
+  spec: { providerConfigRef: { name: 'exoscale' }, resource: {} },
+};
+
+export const privateNetworkFull: PrivateNetworkManifest = {
+  apiVersion,
+  kind: 'PrivateNetwork',
+  metadata: metadata('backend-dhcp'),
+  spec: {
+    providerConfigRef: { name: 'exoscale' },
+    resource: {
+      name: 'backend',
+      description: 'Backend network',
+      labels: { team: 'a' },
+      startIP: '10.0.0.20',
+      endIP: '10.0.0.200',
+      netmask: '255.255.255.0',
+      dhcpOptions: { dnsServers: ['10.0.0.1'], ntpServers: ['10.0.0.1'], routers: ['10.0.0.1'], domainSearch: ['example.org'] },
+      instances: [{ name: 'web-1', ip: '10.0.0.25' }, { id: '7688b18c-b89b-4bb1-9943-8a3be92c7f39' }],
+    },
+  },
+};
+
 export const validExamples = [
   providerConfigCloudsYAML,
   providerConfigPassword,
@@ -274,4 +301,6 @@ export const validExamples = [
   serverMinimal,
   serverFull,
   floatingIPFull,
+  privateNetworkMinimal,
+  privateNetworkFull,
 ];

@@ -596,3 +596,61 @@ describe('FloatingIP', () => {
     expectRejected(admit(both), 'spec.resource.serverRef', 'associate with portRef or serverRef, not both');
   });
 });
+
+describe('PrivateNetwork', () => {
+  const full = examples.privateNetworkFull;
+  const range = (startIP: string, endIP: string, netmask: string) => variant(full, (x) => Object.assign(x.spec.resource, { startIP, endIP, netmask, instances: [] }));
+
+  it('takes IPv4 addresses only, and contiguous netmasks', () => {
+    expectRejected(admit(range('10.0.0.20', '2001:db8::1', '255.255.255.0')), 'spec.resource.endIP', 'must be an IPv4 address');
+    expectRejected(admit(range('10.0.0.256', '10.0.0.30', '255.255.255.0')), 'spec.resource.startIP', 'must be an IPv4 address');
+    expectRejected(admit(range('10.0.0.20', '10.0.0.30', '255.0.255.0')), 'spec.resource.netmask', 'contiguous IPv4 netmask');
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.dhcpOptions.dnsServers = ['dns.example.org']))), 'spec.resource.dhcpOptions.dnsServers[0]', 'must be an IPv4 address');
+    for (const [start, end, mask] of [['10.0.0.1', '10.0.0.1', '255.255.255.255'], ['10.1.0.10', '10.1.255.250', '255.255.0.0'], ['192.168.0.130', '192.168.0.140', '255.255.255.128']]) {
+      expect(admit(range(start!, end!, mask!)), `${start}-${end}/${mask}`).toEqual([]);
+    }
+  });
+
+  it('refuses a range outside one network of the netmask, or running backwards', () => {
+    expectRejected(admit(range('10.0.0.20', '10.0.1.20', '255.255.255.0')), 'spec.resource.endIP', 'must be in one network of the netmask');
+    expectRejected(admit(range('192.168.0.100', '192.168.0.140', '255.255.255.128')), 'spec.resource.endIP', 'must be in one network of the netmask');
+    expectRejected(admit(range('10.0.0.200', '10.0.0.20', '255.255.255.0')), 'spec.resource.endIP', 'runs backwards');
+    expectRejected(admit(range('10.0.2.1', '10.0.1.255', '255.255.0.0')), 'spec.resource.endIP', 'runs backwards');
+  });
+
+  it('needs the whole range for managed DHCP, and managed DHCP for options and leases', () => {
+    expectRejected(admit(variant(full, (x) => delete x.spec.resource.netmask)), 'spec.resource', 'startIP, endIP and netmask go together');
+    const unmanaged = variant(full, (x) => {
+      for (const f of ['startIP', 'endIP', 'netmask']) delete x.spec.resource[f];
+    });
+    expectRejected(admit(unmanaged), 'spec.resource.dhcpOptions', 'dhcpOptions need managed DHCP');
+    expectRejected(admit(variant(unmanaged, (x) => delete x.spec.resource.dhcpOptions)), 'spec.resource.instances', 'needs managed DHCP');
+    expect(admit(variant(unmanaged, (x) => ((x.spec.resource.instances = [{ name: 'web-1' }]), delete x.spec.resource.dhcpOptions)))).toEqual([]);
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.instances = [{ name: 'web-1', ip: '10.0.1.25' }]))), 'spec.resource.instances', 'must be in the range from startIP to endIP');
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.instances = [{ name: 'web-1', ip: '10.0.0.5' }]))), 'spec.resource.instances', 'must be in the range from startIP to endIP');
+  });
+
+  it('lists each instance and each lease once, by exactly one of id or name', () => {
+    expectRejected(admit(variant(full, (x) => x.spec.resource.instances.push({ name: 'web-1' }))), 'spec.resource.instances', 'each instance may be listed once');
+    expectRejected(admit(variant(full, (x) => x.spec.resource.instances.push({ name: 'web-2', ip: '10.0.0.25' }))), 'spec.resource.instances', 'each ip may be leased to one instance');
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.instances = [{ name: 'a', id: '7688b18c-b89b-4bb1-9943-8a3be92c7f39' }]))), 'spec.resource.instances[0]', 'exactly one of id or name');
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.instances = [{}]))), 'spec.resource.instances[0]', 'exactly one of id or name');
+  });
+
+  it('reserves the operator\'s label prefix and bounds the search domains', () => {
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.labels = { 'cloudnet-uid': 'x' }))), 'spec.resource.labels', 'reserved for the operator');
+    const long = Array.from({ length: 16 }, (_, i) => `domain-${i}.example.org`);
+    expectRejected(admit(variant(full, (x) => (x.spec.resource.dhcpOptions.domainSearch = long))), 'spec.resource.dhcpOptions.domainSearch', 'limited to 255 octets');
+  });
+
+  it('changes everything in place, but the range cannot be removed once set', () => {
+    const changed = variant(full, (x) => Object.assign(x.spec.resource, { name: 'renamed', description: '', labels: {}, startIP: '10.0.0.10', dhcpOptions: {}, instances: [] }));
+    expect(admit(changed, full)).toEqual([]);
+    const removed = variant(full, (x) => {
+      for (const f of ['startIP', 'endIP', 'netmask', 'dhcpOptions']) delete x.spec.resource[f];
+      x.spec.resource.instances = [];
+    });
+    expectRejected(admit(removed, full), 'spec.resource.netmask', 'cannot be removed once set');
+    expect(admit(full, removed)).toEqual([]);
+  });
+});

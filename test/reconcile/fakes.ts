@@ -103,7 +103,7 @@ export class FakeCloud {
    * that is done after `polls` polls (`fail`: it fails then, with that reason and message). A
    * create's operation names the new widget's id only once it is done, unless `idAtOnce`.
    */
-  async: { polls: number; pollAfterMs: number; idAtOnce?: boolean; fail?: { reason: string; message: string } } | undefined;
+  async: { polls: number; pollAfterMs: number; idAtOnce?: boolean; fail?: { reason: string; message: string; retry?: boolean } } | undefined;
   /** How far the cloud's clock (created_at) is ahead of the operator's. */
   clockSkewMs = 0;
   /** What the client has learnt of clockSkewMs (undefined: nothing yet). */
@@ -138,8 +138,13 @@ export class FakeCloud {
     this.#faults.length = 0;
   }
 
+  /** The id the next widget will have (a create that names it before the widget exists). */
+  reserveId(): string {
+    return `w-${++this.#ids}`;
+  }
+
   add(widget: Partial<CloudWidget> & { name: string }): CloudWidget {
-    const w: CloudWidget = { id: `w-${++this.#ids}`, size: 1, state: 'ACTIVE', tags: [], labels: {}, created_at: stamp(this.now() + this.clockSkewMs), revision: 1, ...widget };
+    const w: CloudWidget = { id: widget.id ?? this.reserveId(), size: 1, state: 'ACTIVE', tags: [], labels: {}, created_at: stamp(this.now() + this.clockSkewMs), revision: 1, ...widget };
     this.widgets.set(w.id, w);
     return w;
   }
@@ -295,9 +300,10 @@ export const labelWidgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSum
   marksOnCreate: undefined,
   intentAdoption: undefined,
   create: async (cloud, { resource, refs, name }, labels) =>
-    cloud.call('create', { name, labels }, () =>
-      cloud.mutate(() => copy(cloud.add({ name, size: resource.size ?? 1, labels: { ...labels }, ...(resource.parentRef ? { parent_id: refs.id('Widget', resource.parentRef.name) } : {}) }))),
-    ),
+    cloud.call('create', { name, labels }, () => {
+      const id = cloud.async?.idAtOnce ? cloud.reserveId() : undefined;
+      return cloud.mutate(() => copy(cloud.add({ ...(id ? { id } : {}), name, size: resource.size ?? 1, labels: { ...labels }, ...(resource.parentRef ? { parent_id: refs.id('Widget', resource.parentRef.name) } : {}) })), id);
+    }),
 };
 
 function applyMergePatch(target: unknown, patch: unknown): unknown {

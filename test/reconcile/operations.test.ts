@@ -76,6 +76,28 @@ describe('mutations answered with an operation', () => {
     expect(h.cloud.count('create')).toBe(2);
   });
 
+  it('a failed operation the cloud may get over is sent again after the backoff, not stalled', async () => {
+    const h = harness({ adapter: labelWidgetAdapter });
+    h.cloud.async = { ...ASYNC, polls: 0, idAtOnce: true, fail: { reason: 'OperationFailed', message: 'busy: try again', retry: true } };
+    h.kube.create('a', { resource: {} });
+    await h.reconcile('a');
+    expect(h.kube.get('a').status?.id).toBe('w-1');
+    const retry = (await h.reconcile('a')) as { requeueAfter: number };
+    const w = h.kube.get('a');
+    expect(cond(w, 'Stalled')?.status).not.toBe('True');
+    expect(cond(w, 'Ready')).toMatchObject({ status: 'False', reason: 'OperationFailed', message: expect.stringContaining('failed: busy: try again; it is sent again; next attempt at') });
+    // The id of a create that failed never came to be: forgotten, not looked for.
+    expect(w.status?.id).toBeUndefined();
+    expect(w.status?.pendingOperation).toBeUndefined();
+    expect(retry.requeueAfter).toBeGreaterThanOrEqual(500);
+    h.cloud.async = undefined;
+    h.clock.advance(retry.requeueAfter);
+    await h.reconcile('a');
+    expect(cond(h.kube.get('a'), 'Ready')).toMatchObject({ status: 'True' });
+    expect(h.cloud.count('create')).toBe(2);
+    expect(h.cloud.widgets.size).toBe(1);
+  });
+
   it('an update through an operation is recorded and polled, and the result observed afresh', async () => {
     const h = harness();
     h.kube.create('a', { resource: { size: 1 } });

@@ -139,6 +139,9 @@ export const FAST: OperatorOptions = {
   cloud: { timeoutMs: 5000, retry: { baseDelayMs: 10, maxDelayMs: 200 } },
 };
 
+/** How a scenario runs the operator. */
+export type OperatorRun = Pick<ScenarioOptions, 'operator' | 'controllers'>;
+
 export interface ScenarioOptions {
   /**
    * in-process (default): Manager + operatorControllers in the test, with FAST backoffs.
@@ -149,14 +152,14 @@ export interface ScenarioOptions {
   controllers?: OperatorOptions;
 }
 
-/** One scenario: its own namespace, Secret, ProviderConfig, cloud backend and operator. */
-export class Scenario {
+/**
+ * What a scenario has whatever its cloud: its own namespace on the cluster, the operator (in-process
+ * or a process), the objects it applies, and the cloud resources it made out of band to release.
+ */
+export abstract class ScenarioBase {
   readonly cluster: Cluster;
-  readonly backend: Backend;
   readonly namespace = `s-${randomUUID().slice(0, 8)}`;
-  /** A cloud client of the test itself, to look at and change the cloud out of band. */
-  readonly cloud: OpenStackClient;
-  readonly #options: ScenarioOptions;
+  readonly #options: OperatorRun;
   #manager: Manager | undefined;
   #running: Promise<number> | undefined;
   #child: ChildProcess | undefined;
@@ -164,47 +167,22 @@ export class Scenario {
   readonly #output: string[] = [];
   readonly #releases = { beforeObjects: [] as (() => Promise<unknown>)[], afterObjects: [] as (() => Promise<unknown>)[] };
 
-  private constructor(cluster: Cluster, backend: Backend, options: ScenarioOptions) {
+  protected constructor(cluster: Cluster, options: OperatorRun) {
     this.cluster = cluster;
-    this.backend = backend;
     this.#options = options;
-    this.cloud = new OpenStackClient({ cloud: parseCloudsYaml(backend.cloudsYaml, backend.cloudName), registry: new Registry(), retry: { maxAttempts: 1 } });
   }
 
-  static async start(cluster: Cluster, options: ScenarioOptions = {}): Promise<Scenario> {
-    const scenario = new Scenario(cluster, await startBackend(options.sim), options);
-    await cluster.core.createNamespace({ body: { metadata: { name: scenario.namespace } } });
-    await cluster.core.createNamespacedSecret({
-      namespace: scenario.namespace,
-      body: { metadata: { name: 'cloud-credentials' }, stringData: { 'clouds.yaml': scenario.backend.cloudsYaml } },
-    });
-    await scenario.applyProviderConfig();
-    await scenario.startOperator();
-    await scenario.waitReady('ProviderConfig', 'openstack');
-    return scenario;
+  /** Creates the namespace with the credentials Secret and the ProviderConfig, starts the operator and waits for the ProviderConfig. */
+  protected async setUp(secret: V1Secret, providerConfig: string): Promise<void> {
+    await this.cluster.core.createNamespace({ body: { metadata: { name: this.namespace } } });
+    await this.cluster.core.createNamespacedSecret({ namespace: this.namespace, body: secret });
+    await this.applyProviderConfig();
+    await this.startOperator();
+    await this.waitReady('ProviderConfig', providerConfig);
   }
 
-  /** The ProviderConfig "openstack" for the backend's credentials, with `extra` in its spec. */
-  async applyProviderConfig(extra: Record<string, unknown> = {}): Promise<Obj> {
-    return this.apply({
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'ProviderConfig',
-      metadata: { name: 'openstack' },
-      spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials' }, cloud: this.backend.cloudName }, ...extra },
-    });
-  }
-
-  get sim(): OpenStackSim | undefined {
-    return this.backend.sim;
-  }
-
-  get faults(): Faults {
-    return this.backend.faults;
-  }
-
-  get calls(): CallLog {
-    return this.backend.calls;
-  }
+  /** The scenario's ProviderConfig, with `extra` in its spec. */
+  abstract applyProviderConfig(extra?: Record<string, unknown>): Promise<Obj>;
 
   async startOperator(): Promise<void> {
     const args = ['--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=0', `--namespaces=${this.namespace}`, '--resync-period=10m'];
@@ -325,16 +303,20 @@ export class Scenario {
     this.#releases[options.beforeObjects ? 'beforeObjects' : 'afterObjects'].push(release);
   }
 
+  /** Releases, then (on a cloud shared by the suite) deletes the objects, then stops the operator. */
   async close(): Promise<void> {
     const running = !!(this.#manager || this.#child);
     await this.#release('beforeObjects');
     // A simulator goes with its scenario; a real cloud is shared by the whole suite.
-    if (realCloud && running) await this.#deleteAll();
+    if (this.sharedCloud && running) await this.#deleteAll();
     await this.stopOperator();
     await this.#release('afterObjects');
     if (this.#kubeconfigFile) rmSync(this.#kubeconfigFile, { force: true });
-    this.cloud.close();
-    await this.backend.close();
+  }
+
+  /** Whether the cloud outlives the scenario (a real one): then close() deletes the objects first. */
+  protected get sharedCloud(): boolean {
+    return false;
   }
 
   async #release(when: 'beforeObjects' | 'afterObjects'): Promise<void> {
@@ -455,6 +437,57 @@ export class Scenario {
   }
 }
 
+/** An OpenStack scenario: the simulator (or the real cloud, behind the proxy), its Secret and the ProviderConfig "openstack". */
+export class Scenario extends ScenarioBase {
+  readonly backend: Backend;
+  /** A cloud client of the test itself, to look at and change the cloud out of band. */
+  readonly cloud: OpenStackClient;
+
+  private constructor(cluster: Cluster, backend: Backend, options: ScenarioOptions) {
+    super(cluster, options);
+    this.backend = backend;
+    this.cloud = new OpenStackClient({ cloud: parseCloudsYaml(backend.cloudsYaml, backend.cloudName), registry: new Registry(), retry: { maxAttempts: 1 } });
+  }
+
+  static async start(cluster: Cluster, options: ScenarioOptions = {}): Promise<Scenario> {
+    const scenario = new Scenario(cluster, await startBackend(options.sim), options);
+    await scenario.setUp({ metadata: { name: 'cloud-credentials' }, stringData: { 'clouds.yaml': scenario.backend.cloudsYaml } }, 'openstack');
+    return scenario;
+  }
+
+  /** The ProviderConfig "openstack" for the backend's credentials, with `extra` in its spec. */
+  override applyProviderConfig(extra: Record<string, unknown> = {}): Promise<Obj> {
+    return this.apply({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'ProviderConfig',
+      metadata: { name: 'openstack' },
+      spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials' }, cloud: this.backend.cloudName }, ...extra },
+    });
+  }
+
+  get sim(): OpenStackSim | undefined {
+    return this.backend.sim;
+  }
+
+  get faults(): Faults {
+    return this.backend.faults;
+  }
+
+  get calls(): CallLog {
+    return this.backend.calls;
+  }
+
+  protected override get sharedCloud(): boolean {
+    return realCloud;
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.cloud.close();
+    await this.backend.close();
+  }
+}
+
 /** The controller of a managed kind, as reconcile metrics name it (e.g. "securitygroup"). */
 const controllerOf = (kind: string): string => kind.toLowerCase();
 
@@ -462,9 +495,9 @@ const controllerOf = (kind: string): string => kind.toLowerCase();
  * The lifecycle every scenario file shares: one cluster for the file, started before its tests and
  * stopped after them, and the scenario a test starts, closed after that test.
  */
-export function useScenarios(): { start(options?: ScenarioOptions): Promise<Scenario> } {
+export function useScenarioLifecycle<S extends ScenarioBase, O>(begin: (cluster: Cluster, options: O) => Promise<S>): { start(options?: O): Promise<S> } {
   let cluster: Cluster | undefined;
-  let current: Scenario | undefined;
+  let current: S | undefined;
   beforeAll(async () => {
     cluster = await startCluster();
   });
@@ -476,13 +509,16 @@ export function useScenarios(): { start(options?: ScenarioOptions): Promise<Scen
     current = undefined;
   });
   return {
-    async start(options = {}) {
-      if (!cluster) throw new Error('useScenarios().start() runs inside a test (the cluster starts in beforeAll)');
-      current = await Scenario.start(cluster, options);
+    async start(options = {} as O) {
+      if (!cluster) throw new Error('start() runs inside a test (the cluster starts in beforeAll)');
+      current = await begin(cluster, options);
       return current;
     },
   };
 }
+
+/** OpenStack scenarios (see useScenarioLifecycle). */
+export const useScenarios = (): { start(options?: ScenarioOptions): Promise<Scenario> } => useScenarioLifecycle(Scenario.start);
 
 /**
  * Events for the object (reconciles without a spec change) make no cloud call matching `calls`,

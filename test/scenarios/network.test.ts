@@ -290,14 +290,17 @@ describe('ProviderConfig', () => {
     expect(s.cachedSecret('other')!.data).toBeDefined();
   });
 
-  it('a missing Secret key is InvalidConfiguration; an unsupported provider says so', async () => {
+  it('a missing Secret key is InvalidConfiguration; an object of another cloud\'s ProviderConfig says so', async () => {
     const s = await start();
     await s.apply({ kind: 'ProviderConfig', metadata: { name: 'nokey' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials', key: 'nope' }, cloud: 'sim' } } });
     const stalled = await s.waitCondition('ProviderConfig', 'nokey', 'Stalled', 'True', 'InvalidConfiguration');
     expect(condition(stalled, 'Ready')?.message).toBe(`Secret ${s.namespace}/cloud-credentials (credentialsSecretRef) has no key "nope"`);
     await s.apply({ kind: 'ProviderConfig', metadata: { name: 'exo' }, spec: { provider: 'exoscale', exoscale: { zone: 'ch-gva-2', apiKeySecretRef: { name: 'x' }, apiSecretSecretRef: { name: 'x' } } } });
     const exo = await s.waitCondition('ProviderConfig', 'exo', 'Stalled', 'True', 'InvalidConfiguration');
-    expect(condition(exo, 'Ready')?.message).toBe('provider exoscale is not supported yet');
+    expect(condition(exo, 'Ready')?.message).toBe(`Secret ${s.namespace}/x (apiKeySecretRef) does not exist`);
+    await s.apply({ kind: 'Network', metadata: { name: 'n' }, spec: { providerConfigRef: { name: 'exo' }, resource: {} } });
+    const wrong = await s.waitCondition('Network', 'n', 'Stalled', 'True', 'InvalidConfiguration');
+    expect(condition(wrong, 'Ready')?.message).toBe(`ProviderConfig ${s.namespace}/exo is for exoscale; a Network needs a ProviderConfig of provider openstack`);
   });
 
   it('deleting everything at once deletes the cloud resources first, then the ProviderConfig and its Secret', async () => {

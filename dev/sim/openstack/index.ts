@@ -2,11 +2,12 @@
 // v2.1 under /compute and Glance v2 under /image) on one node:http server, in memory, with fault injection
 // and call accounting. startOpenStackSim() is the entry point for tests.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CallLog, queryRecord } from './calls.ts';
-import { systemClock, type SimClock } from './clock.ts';
-import { Faults, prng, serveWithFaults } from './faults.ts';
+import { systemClock, type SimClock } from '../common/clock.ts';
+import { listen } from '../common/server.ts';
+import { prng } from '../common/prng.ts';
+import { Faults, serveWithFaults } from './faults.ts';
 import { DEFAULT_IMAGES, Glance, type SimImage } from './glance.ts';
 import type { RoutedRequest, SimRequest, SimResponse } from './http.ts';
 import { Keystone, type AuthContext, type CatalogEntry, type SimApplicationCredential, type SimUser } from './keystone.ts';
@@ -17,7 +18,7 @@ import { DEFAULT_FLAVORS, type SimFlavor } from './nova/flavors.ts';
 import type { ComputeQuotaKey } from './nova/model.ts';
 
 export type { CallFilter, CallRecord } from './calls.ts';
-export { ManualClock, type SimClock } from './clock.ts';
+export { ManualClock, type SimClock } from '../common/clock.ts';
 export type { Fault, FaultSpec } from './faults.ts';
 export type { SimImage } from './glance.ts';
 export type { SimApplicationCredential, SimUser } from './keystone.ts';
@@ -228,16 +229,8 @@ export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise
     });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => req.socket.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  origin = `http://${host}:${address.port}`;
+  const listening = await listen(handle, { host: opts.host, port: opts.port, clock });
+  origin = listening.origin;
 
   let publicNetworkId: string | undefined;
   if (opts.publicNetwork ?? true) publicNetworkId = seedPublicNetwork(neutronApi, keystone);
@@ -265,12 +258,7 @@ export async function startOpenStackSim(opts: OpenStackSimOptions = {}): Promise
       if (!rec) throw def.notFound(id);
       def.remove(adminCaller(keystone), rec);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        clock.cancelAll();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: listening.close,
   };
 }
 

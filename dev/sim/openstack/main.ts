@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_USERS, startOpenStackSim } from './index.ts';
+import { closeOnSignals } from '../common/server.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,11 +64,4 @@ if (cloudsPath) {
 
 process.stdout.write(`${JSON.stringify({ url: sim.url, authUrl: sim.authUrl, networkUrl: sim.networkUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl })}\n`);
 
-const stop = (): void => {
-  sim.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+closeOnSignals(sim.close);

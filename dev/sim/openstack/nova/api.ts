@@ -1,7 +1,7 @@
 // Nova v2.1 over HTTP: routing, authentication, microversions, and the servers, actions, metadata, tags,
 // interfaces, flavors, key pairs and quotas APIs. Errors are Nova's {"<fault>": {"code", "message"}}.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { SimClock } from '../clock.ts';
+import type { SimClock } from '../../common/clock.ts';
 import type { Glance } from '../glance.ts';
 import { json, webobError, type RoutedRequest, type SimRequest, type SimResponse } from '../http.ts';
 import { unauthorized, type AuthContext } from '../keystone.ts';

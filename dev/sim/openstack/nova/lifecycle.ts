@@ -1,7 +1,7 @@
 // A server's states over time, as Nova moves them: the build (scheduling, spawning, ACTIVE), the actions
 // (the task_state at once, the result a task's time later), resize and its confirmation, deletion. Each
 // action first passes Nova's check_instance_state (vm_state, task_state, launched), else a 409.
-import type { SimClock } from '../clock.ts';
+import type { SimClock } from '../../common/clock.ts';
 import type { AuthContext } from '../keystone.ts';
 import { badRequest, conflict, invalidState } from './errors.ts';
 import { POWER, type Flavor, type NovaState, type Server, type TaskState, type VmState } from './model.ts';

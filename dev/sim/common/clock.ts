@@ -1,5 +1,5 @@
-// The simulator's clock: the time it stamps and expires tokens by, and the timers that move simulated work
-// (Nova's builds and actions) along. Real time by default; a ManualClock lets a test step through the work.
+// The simulators' clock: the time they stamp and expire credentials by, and the timers that move simulated
+// work (Nova's builds and actions) along. Real time by default; a ManualClock lets a test step through the work.
 
 export type SimClock = {
   now: () => number;
@@ -9,7 +9,7 @@ export type SimClock = {
   cancelAll: () => void;
 };
 
-/** Wall-clock timers; `now` may be injected (token expiry tests) without changing how timers fire. */
+/** Wall-clock timers; `now` may be injected (expiry tests) without changing how timers fire. */
 export function systemClock(now: () => number = Date.now): SimClock {
   const timers = new Set<NodeJS.Timeout>();
   return {

@@ -1,0 +1,13 @@
+// The simulators' seeded randomness: fault rates, and (OpenStack) address allocation, reproducible per seed.
+
+/** mulberry32: small, fast and good enough for reproducible fault sequences. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,233 @@
+// PrivateNetwork: an Exoscale private network and the instances attached to it. Every mutation is an
+// operation: one is sent at a time, and a pending one is polled before the next (the reconciler
+// records it in status.pendingOperation, so a restart resumes the poll).
+import { privateNetwork as privateNetworkKind, type PrivateNetworkImportFilter, type PrivateNetworkObserved, type PrivateNetworkResource } from '../api/privatenetwork.ts';
+import type { ExoscaleClient } from '../cloud/exoscale/client.ts';
+import { CloudError } from '../cloud/errors.ts';
+import { operationPollAfterMs, retryable } from '../cloud/exoscale/operations.ts';
+import type { Instance, Operation, PrivateNetwork, PrivateNetworkFields, PrivateNetworkOptions } from '../cloud/exoscale/types.ts';
+import { exoscale } from '../providers/exoscale.ts';
+import { accepted, CloudPrecondition, failed, kindOf, progressing, READY, type Accepted, type Adapter, type OperationStatus } from '../reconcile/adapter.ts';
+import { labelMarks, labelsOwnedBy, type Labels } from '../reconcile/marks.ts';
+
+/** The network with the instances attached to it (their private-networks say so, leased or not) and the zone's instances. */
+export interface ObservedPrivateNetwork {
+  network: PrivateNetwork;
+  /** Instance id -> its lease, if it has one. */
+  attached: Map<string, string | undefined>;
+  /** Every instance of the zone, to find instances by name. */
+  instances: Instance[];
+  zone: string;
+}
+
+/** How long to wait before looking again for an instance the spec names that does not exist (yet). */
+const MISSING_INSTANCE_POLL_MS = 30_000;
+
+type SpecInstance = NonNullable<PrivateNetworkResource['instances']>[number];
+
+/** The instances a spec entry names: by id (if it exists), or every instance of that name. */
+function matching(entry: SpecInstance, instances: Instance[]): Instance[] {
+  return instances.filter((i) => (entry.id !== undefined ? i.id === entry.id : i.name === entry.name));
+}
+
+const describeEntry = (entry: SpecInstance): string => (entry.id !== undefined ? `instance ${entry.id}` : `instance "${entry.name}"`);
+
+async function observe(cloud: ExoscaleClient, network: PrivateNetwork): Promise<ObservedPrivateNetwork> {
+  const instances = await cloud.listInstances();
+  const leases = new Map((network.leases ?? []).map((l) => [l['instance-id'], l.ip]));
+  const attached = new Map(instances.filter((i) => (i['private-networks'] ?? []).some((n) => n.id === network.id)).map((i) => [i.id, leases.get(i.id)]));
+  return { network, attached, instances, zone: cloud.zone };
+}
+
+async function get(cloud: ExoscaleClient, id: string): Promise<ObservedPrivateNetwork | undefined> {
+  const network = await cloud.getPrivateNetwork(id);
+  return network && observe(cloud, network);
+}
+
+const observeAll = (cloud: ExoscaleClient, networks: PrivateNetwork[]) => Promise.all(networks.map((n) => observe(cloud, n)));
+
+/** The writable fields the spec sets (labels are marks: the reconciler keeps them). */
+function fields(r: PrivateNetworkResource, name: string): PrivateNetworkFields {
+  return {
+    name,
+    ...(r.description !== undefined ? { description: r.description } : {}),
+    ...(r.netmask !== undefined ? { 'start-ip': r.startIP, 'end-ip': r.endIP, netmask: r.netmask } : {}),
+    ...(r.dhcpOptions !== undefined ? { options: options(r.dhcpOptions) } : {}),
+  };
+}
+
+function options(o: NonNullable<PrivateNetworkResource['dhcpOptions']>): PrivateNetworkOptions {
+  return {
+    ...(o.routers?.length ? { routers: o.routers } : {}),
+    ...(o.dnsServers?.length ? { 'dns-servers': o.dnsServers } : {}),
+    ...(o.ntpServers?.length ? { 'ntp-servers': o.ntpServers } : {}),
+    ...(o.domainSearch?.length ? { 'domain-search': o.domainSearch } : {}),
+  };
+}
+
+const OPTION_KEYS = ['routers', 'dns-servers', 'ntp-servers', 'domain-search'] as const;
+const sameList = (a: readonly string[] = [], b: readonly string[] = []) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameOptions = (a: PrivateNetworkOptions = {}, b: PrivateNetworkOptions = {}) => OPTION_KEYS.every((k) => sameList(a[k], b[k]));
+
+/** Only the fields that differ; the range goes as a whole (the API checks its three parts together). */
+function changedFields(want: PrivateNetworkFields, have: PrivateNetwork): PrivateNetworkFields | undefined {
+  const changed: PrivateNetworkFields = {};
+  if (want.name !== have.name) changed.name = want.name;
+  if (want.description !== undefined && want.description !== (have.description ?? '')) changed.description = want.description;
+  if (want.netmask !== undefined && (want['start-ip'] !== have['start-ip'] || want['end-ip'] !== have['end-ip'] || want.netmask !== have.netmask)) {
+    Object.assign(changed, { 'start-ip': want['start-ip'], 'end-ip': want['end-ip'], netmask: want.netmask });
+  }
+  if (want.options !== undefined && !sameOptions(want.options, have.options)) changed.options = want.options;
+  return Object.keys(changed).length > 0 ? changed : undefined;
+}
+
+interface InstanceChanges {
+  detach: string[];
+  updateIp: { id: string; ip: string }[];
+  attach: { id: string; ip?: string }[];
+}
+
+/** The attachments to change: spec entries that name no single instance are left to progress() to report. */
+function instanceChanges(r: PrivateNetworkResource, o: ObservedPrivateNetwork): InstanceChanges | undefined {
+  if (r.instances === undefined) return undefined;
+  const wanted = new Map<string, string | undefined>();
+  for (const entry of r.instances) {
+    const found = matching(entry, o.instances);
+    if (found.length === 1) wanted.set(found[0]!.id, entry.ip);
+  }
+  const changes: InstanceChanges = {
+    detach: [...o.attached.keys()].filter((id) => !wanted.has(id)),
+    updateIp: [...wanted].flatMap(([id, ip]) => (ip !== undefined && o.attached.has(id) && o.attached.get(id) !== ip ? [{ id, ip }] : [])),
+    // Static leases first: an instance leased from the range could otherwise take an address another is given.
+    attach: [...wanted]
+      .filter(([id]) => !o.attached.has(id))
+      .sort(([, a], [, b]) => Number(a === undefined) - Number(b === undefined))
+      .map(([id, ip]) => ({ id, ...(ip ? { ip } : {}) })),
+  };
+  return changes.detach.length + changes.updateIp.length + changes.attach.length > 0 ? changes : undefined;
+}
+
+/** An operation that failed in its first answer: the cloud's words, classified like a failed poll. */
+function operationError(operation: Operation, what: string): CloudError {
+  return new CloudError({
+    provider: 'exoscale',
+    service: 'api',
+    operation: what,
+    code: operation.state === 'timeout' ? 'OperationTimedOut' : 'OperationFailed',
+    kind: retryable(operation) ? 'transient' : 'terminal',
+    message: `${operation.reason ?? operation.state}: ${operation.message ?? 'no message'}`,
+  });
+}
+
+/**
+ * An operation's first answer: done (undefined), still running (Accepted, to be polled), or failed
+ * (thrown). `startedAt` is now: the first poll comes at the start of the schedule.
+ */
+function settle(cloud: ExoscaleClient, operation: Operation, what: string): Accepted | undefined {
+  if (operation.state === 'success') return undefined;
+  if (operation.state === 'pending') return accepted({ id: operation.reference?.id, operation: operation.id, pollAfterMs: operationPollAfterMs(0, cloud.operationPollMs) });
+  throw operationError(operation, what);
+}
+
+async function pollOperation(cloud: ExoscaleClient, { id, startedAt }: { id: string; startedAt: string }): Promise<OperationStatus> {
+  const operation = await cloud.getOperation(id);
+  if (operation.state === 'pending') return { state: 'pending', pollAfterMs: operationPollAfterMs(Date.now() - Date.parse(startedAt), cloud.operationPollMs) };
+  if (operation.state === 'success') return { state: 'done', ...(operation.reference?.id ? { id: operation.reference.id } : {}) };
+  const failure = operationError(operation, 'operation');
+  return { state: 'failed', reason: failure.code, message: failure.message, retry: failure.kind === 'transient' };
+}
+
+/** The mutations of a patch, in the order they are sent: fields, then detach (freeing addresses), update-ip, attach. */
+function mutations(cloud: ExoscaleClient, id: string, patch: Record<string, unknown>): Array<[string, () => Promise<Operation>]> {
+  const changes = patch.instances as InstanceChanges | undefined;
+  return [
+    ...(patch.fields ? [['updatePrivateNetwork', () => cloud.updatePrivateNetwork(id, patch.fields as PrivateNetworkFields)] as [string, () => Promise<Operation>]] : []),
+    ...(changes?.detach ?? []).map((i): [string, () => Promise<Operation>] => ['detachInstance', () => cloud.detachInstance(id, i)]),
+    ...(changes?.updateIp ?? []).map((c): [string, () => Promise<Operation>] => ['updateInstanceIp', () => cloud.updateInstanceIp(id, c.id, c.ip)]),
+    ...(changes?.attach ?? []).map((c): [string, () => Promise<Operation>] => ['attachInstance', () => cloud.attachInstance(id, c.id, c.ip)]),
+  ];
+}
+
+export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImportFilter, PrivateNetworkObserved, ObservedPrivateNetwork, ExoscaleClient, Labels> = {
+  ...kindOf(privateNetworkKind, exoscale),
+  references: () => [],
+  get,
+  listForImport: async (cloud, f) => observeAll(cloud, (await cloud.listPrivateNetworks()).filter((n) => f.name === undefined || n.name === f.name)),
+  marks: labelMarks,
+  marksOf: (o) => o.network.labels ?? {},
+  userMarks: (r) => r.labels ?? {},
+  // The API lists a zone's networks whole, without filters: the labels are matched here.
+  listOwned: async (cloud, uid) => observeAll(cloud, (await cloud.listPrivateNetworks()).filter((n) => labelsOwnedBy(n.labels ?? {}, uid))),
+  async setMarks(cloud, o, labels) {
+    const operation = labelMarks.isEmpty(labels) ? await cloud.resetPrivateNetworkField(o.network.id, 'labels') : await cloud.updatePrivateNetwork(o.network.id, { labels: { ...labels } });
+    // Accepted is as good as done here: the API applies labels at once, and the drift check reads them back.
+    settle(cloud, operation, 'setLabels');
+    return { ...o, network: { ...o.network, labels: { ...labels } } };
+  },
+  // Exoscale reports no creation time; labels travel in the create, so no intent needs one.
+  createdAt: () => undefined,
+  async create(cloud, { resource, name }, labels) {
+    const operation = await cloud.createPrivateNetwork({ ...fields(resource, name), labels: { ...labels } });
+    const pending = settle(cloud, operation, 'createPrivateNetwork');
+    if (pending) return pending;
+    const created = operation.reference?.id ? await get(cloud, operation.reference.id) : undefined;
+    return created ?? accepted({ id: operation.reference?.id, pollAfterMs: operationPollAfterMs(0, cloud.operationPollMs) });
+  },
+  diff: ({ resource, name }, o) => {
+    const patch: Record<string, unknown> = {};
+    const changed = changedFields(fields(resource, name), o.network);
+    if (changed) patch.fields = changed;
+    const instances = instanceChanges(resource, o);
+    if (instances) patch.instances = instances;
+    return Object.keys(patch).length > 0 ? patch : undefined;
+  },
+  async update(cloud, o, patch) {
+    for (const [what, send] of mutations(cloud, o.network.id, patch)) {
+      const pending = settle(cloud, await send(), what);
+      if (pending) return pending;
+    }
+    return (await get(cloud, o.network.id)) ?? o;
+  },
+  async delete(cloud, id) {
+    const observed = await get(cloud, id);
+    if (!observed) return;
+    // A network with instances attached is not deleted: detach them first, whoever attached them.
+    if (observed.attached.size > 0) {
+      const ids = [...observed.attached.keys()];
+      for (const instance of ids) settle(cloud, await cloud.detachInstance(id, instance), 'detachInstance');
+      const message = `detaching instance(s) ${ids.join(', ')} from private network ${id} before deleting it`;
+      throw new CloudPrecondition({ reason: 'DetachingInstances', message, wokenBy: [], error: new CloudError({ provider: 'exoscale', service: 'api', operation: 'deletePrivateNetwork', code: 'InstancesAttached', kind: 'transient', message }) });
+    }
+    const operation = await cloud.deletePrivateNetwork(id);
+    return operation && settle(cloud, operation, 'deletePrivateNetwork');
+  },
+  operation: pollOperation,
+  id: (o) => o.network.id,
+  summarize: ({ network: n, zone }) => ({
+    name: n.name,
+    ...(n.description !== undefined ? { description: n.description } : {}),
+    ...(n.labels !== undefined ? { labels: n.labels } : {}),
+    ...(n['start-ip'] !== undefined ? { startIP: n['start-ip'], endIP: n['end-ip'], netmask: n.netmask } : {}),
+    ...(n.options !== undefined
+      ? {
+          dhcpOptions: {
+            ...(n.options.routers ? { routers: n.options.routers } : {}),
+            ...(n.options['dns-servers'] ? { dnsServers: n.options['dns-servers'] } : {}),
+            ...(n.options['ntp-servers'] ? { ntpServers: n.options['ntp-servers'] } : {}),
+            ...(n.options['domain-search'] ? { domainSearch: n.options['domain-search'] } : {}),
+          },
+        }
+      : {}),
+    ...(n.vni !== undefined ? { vni: n.vni } : {}),
+    leases: (n.leases ?? []).map((l) => ({ ...(l['instance-id'] ? { instanceID: l['instance-id'] } : {}), ...(l.ip ? { ip: l.ip } : {}) })),
+    zone,
+  }),
+  progress: (o, r) => {
+    for (const entry of r?.instances ?? []) {
+      const found = matching(entry, o.instances);
+      if (found.length > 1) return failed('InstanceAmbiguous', `${found.length} instances of zone ${o.zone} are named "${entry.name}" (${found.map((i) => i.id).join(', ')}): name it by id`);
+      if (found.length === 0) return progressing(`${describeEntry(entry)} does not exist in zone ${o.zone}; it is attached once it does`, MISSING_INSTANCE_POLL_MS, { reason: 'WaitingForInstance' });
+    }
+    return READY;
+  },
+};
