@@ -9,7 +9,8 @@ import type { ControllerDefinition } from './manager.ts';
 import { floatingIP } from './resources/floatingip.ts';
 import { network } from './resources/network.ts';
 import { port } from './resources/port.ts';
-import { privateNetwork } from './resources/privatenetwork.ts';
+import { privateNetwork } from './resources/privatenetwork-exoscale.ts';
+import { privateNetworkOnOpenStack } from './resources/privatenetwork-openstack.ts';
 import { router } from './resources/router.ts';
 import { securityGroup } from './resources/securitygroup.ts';
 import { server } from './resources/server.ts';
@@ -17,7 +18,7 @@ import { subnet } from './resources/subnet.ts';
 
 export const providers = [openstack, exoscale];
 
-/** One adapter per kind of src/api (the compiler checks that none is missing). */
+/** The adapters of each kind of src/api, one per cloud it is served on (the compiler checks that none is missing). */
 const adapterOf = {
   Network: network,
   Subnet: subnet,
@@ -26,11 +27,11 @@ const adapterOf = {
   Port: port,
   Server: server,
   FloatingIP: floatingIP,
-  PrivateNetwork: privateNetwork,
-} satisfies Record<(typeof managedKinds)[number]['kind'], AnyAdapter>;
+  PrivateNetwork: [privateNetwork, privateNetworkOnOpenStack],
+} satisfies Record<(typeof managedKinds)[number]['kind'], AnyAdapter | AnyAdapter[]>;
 
 /** The adapters in the dependency order of src/api managedKinds. */
-export const adapters: AnyAdapter[] = managedKinds.map((k) => adapterOf[k.kind]);
+export const adapters: AnyAdapter[] = managedKinds.flatMap((k): AnyAdapter | AnyAdapter[] => adapterOf[k.kind]);
 
 /** What tunes the operator's controllers (tests shorten backoffs and timeouts, or serve other adapters). */
 export type OperatorOptions = Omit<ControllersOptions, 'providers' | 'adapters'> & Partial<Pick<ControllersOptions, 'adapters'>>;

@@ -1,4 +1,4 @@
-// The composition root and the shape of src/: one adapter per kind of src/api, and no import cycles.
+// The composition root and the shape of src/: the adapters of every kind of src/api, and no import cycles.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,10 +44,13 @@ function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 describe('the composition root', () => {
-  it('serves one adapter per kind of src/api, in its dependency order, named and typed by its definition', () => {
-    expect(adapters.map((a) => a.kind)).toEqual(managedKinds.map((k) => k.kind));
-    expect(adapters.map((a) => a.resource.plural)).toEqual(managedKinds.map((k) => k.plural));
+  it('serves every kind of src/api, in its dependency order, named and typed by its definition, on each cloud once', () => {
+    expect([...new Set(adapters.map((a) => a.kind))]).toEqual(managedKinds.map((k) => k.kind));
+    for (const adapter of adapters) expect(adapter.resource.plural).toBe(managedKinds.find((k) => k.kind === adapter.kind)!.plural);
     for (const adapter of adapters) expect(providers).toContain(adapter.provider);
+    const clouds = adapters.map((a) => `${a.kind} on ${a.provider.name}`);
+    expect(new Set(clouds).size).toBe(clouds.length);
+    expect(adapters.filter((a) => a.kind === 'PrivateNetwork').map((a) => a.provider.name)).toEqual(['exoscale', 'openstack']);
   });
 });
 

@@ -118,3 +118,17 @@ export function prefixContainsIP(p: Prefix, ip: IPAddr): boolean {
 export function prefixContainsPrefix(p: Prefix, other: Prefix): boolean {
   return other.length >= p.length && prefixContainsIP(p, other.ip);
 }
+
+/** The IPv4 netmask of a prefix length, e.g. 24 -> 255.255.255.0. */
+export function netmaskOf(prefixLength: number): string {
+  const all = (1n << 32n) - 1n;
+  return formatIP({ family: 4, value: all ^ ((1n << BigInt(32 - prefixLength)) - 1n) });
+}
+
+/** The prefix length of a contiguous IPv4 netmask, e.g. 255.255.255.0 -> 24; undefined for anything else. */
+export function prefixLengthOf(netmask: string): number | undefined {
+  const ip = parseIP(netmask);
+  if (ip?.family !== 4) return undefined;
+  const length = ip.value.toString(2).replace(/0+$/, '').length;
+  return netmaskOf(length) === netmask ? length : undefined;
+}

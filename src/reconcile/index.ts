@@ -6,7 +6,7 @@ import type { RetryPolicy } from '../cloud/http.ts';
 import type { ControllerDefinition, ManagerContext } from '../manager.ts';
 import { objectKey, type Cache } from '../runtime/cache.ts';
 import type { ResourceType } from '../runtime/client.ts';
-import type { SecondaryWatch } from '../runtime/controller.ts';
+import type { ReconcileContext, SecondaryWatch } from '../runtime/controller.ts';
 import { FINALIZER } from '../runtime/finalizers.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { changedBeyondOwnWrites, viewChanged } from '../runtime/predicates.ts';
@@ -33,7 +33,11 @@ export const PROVIDER_CONFIGS: ResourceType = cloudnetResource(providerConfigKin
 export interface ControllersOptions {
   /** The clouds ProviderConfigs may name. */
   providers: readonly AnyProvider[];
-  /** The kinds to serve, one adapter each. */
+  /**
+   * The kinds to serve: one adapter per kind and cloud. A kind with adapters for several clouds
+   * (a PrivateNetwork on Exoscale or OpenStack) is served by the one of its object's ProviderConfig;
+   * they read the same spec, so they name the same references (the first one's index them).
+   */
   adapters: readonly AnyAdapter[];
   /** Default drift-check period; default the manager's --resync-period. */
   resyncPeriodMs?: number;
@@ -66,6 +70,7 @@ function buildWorld(ctx: ManagerContext, options: ControllersOptions): World {
   providerConfigs.cache.addIndex(SECRETS_INDEX, registry.secretsIndex);
   const kinds = new Map<string, { adapter: AnyAdapter; informer: Informer<ManagedObject> }>();
   for (const adapter of options.adapters) {
+    if (kinds.has(adapter.kind)) continue;
     const informer = ctx.informer<ManagedObject>(adapter.resource);
     for (const [name, fn] of Object.entries(managedIndexes(adapter))) informer.cache.addIndex(name, fn);
     kinds.set(adapter.kind, { adapter, informer });
@@ -128,25 +133,46 @@ export function createControllers(options: ControllersOptions): ControllerDefini
     },
   };
 
-  const managedControllers = options.adapters.map(
-    (adapter): ControllerDefinition => ({
-      name: adapter.kind.toLowerCase(),
-      kind: adapter.kind,
+  const byKind = Map.groupBy(options.adapters, (adapter) => adapter.kind);
+  const managedControllers = [...byKind.values()].map(
+    (kindAdapters): ControllerDefinition => ({
+      name: kindAdapters[0]!.kind.toLowerCase(),
+      kind: kindAdapters[0]!.kind,
       setup(ctx) {
         const w = worldOf(ctx);
+        const adapter = kindAdapters[0]!;
         const own = w.kinds.get(adapter.kind)!.informer;
-        const reconciler = new ManagedReconciler({
-          adapter,
-          objects: own.cache,
-          writer: kubeWriter(ctx.client<ManagedObject>(adapter.resource)),
-          cluster: clusterView(w.caches),
-          providers: (namespace, name, provider) => w.registry.lookup(namespace, name, provider),
-          secrets: ctx.client<V1Secret>(SECRETS),
-          events: ctx.recorder,
-          resyncPeriodMs: options.resyncPeriodMs ?? ctx.config.resyncPeriodMs,
-          backoff: options.backoff,
-          quotaRetryMs: options.quotaRetryMs,
-        });
+        const writer = kubeWriter(ctx.client<ManagedObject>(adapter.resource));
+        const secrets = ctx.client<V1Secret>(SECRETS);
+        const providerNames = kindAdapters.map((a) => a.provider.name);
+        const reconcilers = new Map(
+          kindAdapters.map((a) => [
+            a.provider.name,
+            new ManagedReconciler({
+              adapter: a,
+              providerNames,
+              objects: own.cache,
+              writer,
+              cluster: clusterView(w.caches),
+              providers: (namespace, name, provider) => w.registry.lookup(namespace, name, provider),
+              secrets,
+              events: ctx.recorder,
+              resyncPeriodMs: options.resyncPeriodMs ?? ctx.config.resyncPeriodMs,
+              backoff: options.backoff,
+              quotaRetryMs: options.quotaRetryMs,
+            }),
+          ]),
+        );
+        // The object's ProviderConfig says which cloud's adapter serves it; without one, the first reports why.
+        const reconcilerOf = (key: string) => {
+          const obj = own.cache.getByKey(key) as ManagedObject | undefined;
+          const pc = obj && w.providerConfigs.cache.get(obj.metadata.namespace, obj.spec?.providerConfigRef?.name ?? '');
+          return reconcilers.get(pc?.spec.provider ?? '') ?? reconcilers.get(providerNames[0]!)!;
+        };
+        const reconciler = {
+          reconcile: (key: string, rc: ReconcileContext) => reconcilerOf(key).reconcile(key, rc),
+          waitingOn: (kind: string, namespace: string) => [...reconcilers.values()].flatMap((r) => r.waitingOn(kind, namespace)),
+        };
         const usersOf = (pc: KubernetesObject) => own.cache.byIndex(PROVIDER_CONFIG_INDEX, objectKey(pc));
         const providerWatch: SecondaryWatch = { informer: w.providerConfigs, changed: viewChanged(providerConfigView), map: (pc) => keysOf(usersOf(pc)) };
         // Also makes the controller wait for the Secrets cache: clients are built from it. Objects

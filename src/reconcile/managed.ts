@@ -35,6 +35,8 @@ export interface ManagedReconcilerOptions<R, F, S, O, C, M> {
   writer: ObjectWriter<ManagedObject<R, F, S>>;
   cluster: ClusterView;
   providers: ClientLookup;
+  /** Every cloud the kind is served on (default the adapter's), for the message when the ProviderConfig is of none of them. */
+  providerNames?: string[];
   /** Secrets as the API server has them, for the keys a create reads (secretInputs). */
   secrets: { get(namespace: string, name: string): Promise<SecretData | undefined> };
   events: EventSink;
@@ -124,7 +126,8 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     const prefix = doing ? `cannot ${doing}: ` : '';
     if ('message' in lookup) throw new Outcome(reconciling('ProviderNotReady', `${prefix}${lookup.message}`));
     const { kind, provider } = this.adapter;
-    throw new Outcome(stalled('InvalidConfiguration', `${prefix}ProviderConfig ${namespace}/${name} is for ${lookup.otherProvider}; a ${kind} needs a ProviderConfig of provider ${provider.name}`));
+    const wanted = (this.#o.providerNames ?? [provider.name]).join(' or ');
+    throw new Outcome(stalled('InvalidConfiguration', `${prefix}ProviderConfig ${namespace}/${name} is for ${lookup.otherProvider}; a ${kind} needs a ProviderConfig of provider ${wanted}`));
   }
 
   /** The object's references, or undefined while they cannot be resolved (a deletion then finds nothing by intent). */

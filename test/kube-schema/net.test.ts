@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIP, formatPrefix, maskedPrefix, parseCIDR, parseIP } from '../../src/net/ip.ts';
+import { formatIP, formatPrefix, maskedPrefix, netmaskOf, parseCIDR, parseIP, prefixLengthOf } from '../../src/net/ip.ts';
 
 describe('IP parsing and canonical form', () => {
   it.each([
@@ -37,5 +37,14 @@ describe('IP parsing and canonical form', () => {
     expect(formatPrefix(maskedPrefix(parseCIDR('10.1.2.3/12')!))).toBe('10.0.0.0/12');
     expect(formatPrefix(maskedPrefix(parseCIDR('fd00:1:2:3::1/48')!))).toBe('fd00:1:2::/48');
     expect(formatPrefix(maskedPrefix(parseCIDR('10.1.2.3/0')!))).toBe('0.0.0.0/0');
+  });
+});
+
+describe('IPv4 netmasks', () => {
+  it('converts prefix lengths and contiguous netmasks both ways, and refuses the others', () => {
+    expect([1, 8, 24, 31, 32].map(netmaskOf)).toEqual(['128.0.0.0', '255.0.0.0', '255.255.255.0', '255.255.255.254', '255.255.255.255']);
+    expect(['128.0.0.0', '255.255.0.0', '255.255.255.128', '255.255.255.255'].map(prefixLengthOf)).toEqual([1, 16, 25, 32]);
+    expect(prefixLengthOf('0.0.0.0')).toBe(0);
+    expect(['255.0.255.0', '255.255.255.1', 'fd00::', 'mask'].map(prefixLengthOf)).toEqual([undefined, undefined, undefined, undefined]);
   });
 });

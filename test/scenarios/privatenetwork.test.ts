@@ -80,7 +80,7 @@ describe.skipIf(realCloud)('PrivateNetwork', () => {
     s.zone.addInstance({ name: 'web-3' });
     await s.apply(privateNetwork('n', { resource: { ...DHCP, description: 'two web-3', instances: [{ name: 'web-1', ip: '10.0.0.26' }, { name: 'web-3' }] } }));
     const ambiguous = await s.waitCondition('PrivateNetwork', 'n', 'Stalled', 'True', 'InstanceAmbiguous');
-    expect(condition(ambiguous, 'Ready')?.message).toContain('2 instances of zone ch-gva-2 are named "web-3"');
+    expect(condition(ambiguous, 'Ready')?.message).toContain('2 instances in zone ch-gva-2 are named "web-3"');
     // Deleting the object detaches what is attached, then deletes the network.
     await s.delete('PrivateNetwork', 'n');
     await s.waitGone('PrivateNetwork', 'n', 30_000);

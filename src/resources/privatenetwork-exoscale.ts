@@ -1,4 +1,4 @@
-// PrivateNetwork: an Exoscale private network and the instances attached to it. Every mutation is an
+// PrivateNetwork on Exoscale: a private network and the instances attached to it. Every mutation is an
 // operation: one is sent at a time, and a pending one is polled before the next (the reconciler
 // records it in status.pendingOperation, so a restart resumes the poll).
 import { privateNetwork as privateNetworkKind, type PrivateNetworkImportFilter, type PrivateNetworkObserved, type PrivateNetworkResource } from '../api/privatenetwork.ts';
@@ -7,8 +7,9 @@ import { CloudError } from '../cloud/errors.ts';
 import { operationPollAfterMs, retryable } from '../cloud/exoscale/operations.ts';
 import type { Instance, Operation, PrivateNetwork, PrivateNetworkFields, PrivateNetworkOptions } from '../cloud/exoscale/types.ts';
 import { exoscale } from '../providers/exoscale.ts';
-import { accepted, CloudPrecondition, failed, kindOf, progressing, READY, type Accepted, type Adapter, type OperationStatus } from '../reconcile/adapter.ts';
+import { accepted, CloudPrecondition, kindOf, type Accepted, type Adapter, type OperationStatus } from '../reconcile/adapter.ts';
 import { labelMarks, labelsOwnedBy, type Labels } from '../reconcile/marks.ts';
+import { instanceChanges, instancesProgress, type InstanceChanges } from './instance-set.ts';
 
 /** The network with the instances attached to it (their private-networks say so, leased or not) and the zone's instances. */
 export interface ObservedPrivateNetwork {
@@ -19,18 +20,6 @@ export interface ObservedPrivateNetwork {
   instances: Instance[];
   zone: string;
 }
-
-/** How long to wait before looking again for an instance the spec names that does not exist (yet). */
-const MISSING_INSTANCE_POLL_MS = 30_000;
-
-type SpecInstance = NonNullable<PrivateNetworkResource['instances']>[number];
-
-/** The instances a spec entry names: by id (if it exists), or every instance of that name. */
-function matching(entry: SpecInstance, instances: Instance[]): Instance[] {
-  return instances.filter((i) => (entry.id !== undefined ? i.id === entry.id : i.name === entry.name));
-}
-
-const describeEntry = (entry: SpecInstance): string => (entry.id !== undefined ? `instance ${entry.id}` : `instance "${entry.name}"`);
 
 async function observe(cloud: ExoscaleClient, network: PrivateNetwork): Promise<ObservedPrivateNetwork> {
   const instances = await cloud.listInstances();
@@ -79,32 +68,6 @@ function changedFields(want: PrivateNetworkFields, have: PrivateNetwork): Privat
   }
   if (want.options !== undefined && !sameOptions(want.options, have.options)) changed.options = want.options;
   return Object.keys(changed).length > 0 ? changed : undefined;
-}
-
-interface InstanceChanges {
-  detach: string[];
-  updateIp: { id: string; ip: string }[];
-  attach: { id: string; ip?: string }[];
-}
-
-/** The attachments to change: spec entries that name no single instance are left to progress() to report. */
-function instanceChanges(r: PrivateNetworkResource, o: ObservedPrivateNetwork): InstanceChanges | undefined {
-  if (r.instances === undefined) return undefined;
-  const wanted = new Map<string, string | undefined>();
-  for (const entry of r.instances) {
-    const found = matching(entry, o.instances);
-    if (found.length === 1) wanted.set(found[0]!.id, entry.ip);
-  }
-  const changes: InstanceChanges = {
-    detach: [...o.attached.keys()].filter((id) => !wanted.has(id)),
-    updateIp: [...wanted].flatMap(([id, ip]) => (ip !== undefined && o.attached.has(id) && o.attached.get(id) !== ip ? [{ id, ip }] : [])),
-    // Static leases first: an instance leased from the range could otherwise take an address another is given.
-    attach: [...wanted]
-      .filter(([id]) => !o.attached.has(id))
-      .sort(([, a], [, b]) => Number(a === undefined) - Number(b === undefined))
-      .map(([id, ip]) => ({ id, ...(ip ? { ip } : {}) })),
-  };
-  return changes.detach.length + changes.updateIp.length + changes.attach.length > 0 ? changes : undefined;
 }
 
 /** An operation that failed in its first answer: the cloud's words, classified like a failed poll. */
@@ -177,7 +140,7 @@ export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImpor
     const patch: Record<string, unknown> = {};
     const changed = changedFields(fields(resource, name), o.network);
     if (changed) patch.fields = changed;
-    const instances = instanceChanges(resource, o);
+    const instances = instanceChanges(resource.instances, o.instances, o.attached);
     if (instances) patch.instances = instances;
     return Object.keys(patch).length > 0 ? patch : undefined;
   },
@@ -222,12 +185,5 @@ export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImpor
     leases: (n.leases ?? []).map((l) => ({ ...(l['instance-id'] ? { instanceID: l['instance-id'] } : {}), ...(l.ip ? { ip: l.ip } : {}) })),
     zone,
   }),
-  progress: (o, r) => {
-    for (const entry of r?.instances ?? []) {
-      const found = matching(entry, o.instances);
-      if (found.length > 1) return failed('InstanceAmbiguous', `${found.length} instances of zone ${o.zone} are named "${entry.name}" (${found.map((i) => i.id).join(', ')}): name it by id`);
-      if (found.length === 0) return progressing(`${describeEntry(entry)} does not exist in zone ${o.zone}; it is attached once it does`, MISSING_INSTANCE_POLL_MS, { reason: 'WaitingForInstance' });
-    }
-    return READY;
-  },
+  progress: (o, r) => instancesProgress(r?.instances, o.instances, `in zone ${o.zone}`),
 };
