@@ -10,9 +10,10 @@ import { exoscale } from '../providers/exoscale.ts';
 import { accepted, CloudPrecondition, kindOf, type Accepted, type Adapter, type OperationStatus } from '../reconcile/adapter.ts';
 import { labelMarks, labelsOwnedBy, type Labels } from '../reconcile/marks.ts';
 import { instanceChanges, instancesProgress, type InstanceChanges } from './instance-set.ts';
+import { sameList } from './neutron.ts';
 
 /** The network with the instances attached to it (their private-networks say so, leased or not) and the zone's instances. */
-export interface ObservedPrivateNetwork {
+export interface ObservedExoscalePrivateNetwork {
   network: PrivateNetwork;
   /** Instance id -> its lease, if it has one. */
   attached: Map<string, string | undefined>;
@@ -21,14 +22,14 @@ export interface ObservedPrivateNetwork {
   zone: string;
 }
 
-async function observe(cloud: ExoscaleClient, network: PrivateNetwork): Promise<ObservedPrivateNetwork> {
+async function observe(cloud: ExoscaleClient, network: PrivateNetwork): Promise<ObservedExoscalePrivateNetwork> {
   const instances = await cloud.listInstances();
   const leases = new Map((network.leases ?? []).map((l) => [l['instance-id'], l.ip]));
   const attached = new Map(instances.filter((i) => (i['private-networks'] ?? []).some((n) => n.id === network.id)).map((i) => [i.id, leases.get(i.id)]));
   return { network, attached, instances, zone: cloud.zone };
 }
 
-async function get(cloud: ExoscaleClient, id: string): Promise<ObservedPrivateNetwork | undefined> {
+async function get(cloud: ExoscaleClient, id: string): Promise<ObservedExoscalePrivateNetwork | undefined> {
   const network = await cloud.getPrivateNetwork(id);
   return network && observe(cloud, network);
 }
@@ -55,8 +56,7 @@ function options(o: NonNullable<PrivateNetworkResource['dhcpOptions']>): Private
 }
 
 const OPTION_KEYS = ['routers', 'dns-servers', 'ntp-servers', 'domain-search'] as const;
-const sameList = (a: readonly string[] = [], b: readonly string[] = []) => a.length === b.length && a.every((x, i) => x === b[i]);
-const sameOptions = (a: PrivateNetworkOptions = {}, b: PrivateNetworkOptions = {}) => OPTION_KEYS.every((k) => sameList(a[k], b[k]));
+const sameOptions = (a: PrivateNetworkOptions = {}, b: PrivateNetworkOptions = {}) => OPTION_KEYS.every((k) => sameList(a[k] ?? [], b[k] ?? []));
 
 /** Only the fields that differ; the range goes as a whole (the API checks its three parts together). */
 function changedFields(want: PrivateNetworkFields, have: PrivateNetwork): PrivateNetworkFields | undefined {
@@ -100,18 +100,22 @@ async function pollOperation(cloud: ExoscaleClient, { id, startedAt }: { id: str
   return { state: 'failed', reason: failure.code, message: failure.message, retry: failure.kind === 'transient' };
 }
 
+/** A request that answers with an operation, named for errors. */
+type Mutation = [what: string, send: () => Promise<Operation>];
+
 /** The mutations of a patch, in the order they are sent: fields, then detach (freeing addresses), update-ip, attach. */
-function mutations(cloud: ExoscaleClient, id: string, patch: Record<string, unknown>): Array<[string, () => Promise<Operation>]> {
+function mutations(cloud: ExoscaleClient, id: string, patch: Record<string, unknown>): Mutation[] {
+  const fieldsPatch = patch.fields as PrivateNetworkFields | undefined;
   const changes = patch.instances as InstanceChanges | undefined;
   return [
-    ...(patch.fields ? [['updatePrivateNetwork', () => cloud.updatePrivateNetwork(id, patch.fields as PrivateNetworkFields)] as [string, () => Promise<Operation>]] : []),
-    ...(changes?.detach ?? []).map((i): [string, () => Promise<Operation>] => ['detachInstance', () => cloud.detachInstance(id, i)]),
-    ...(changes?.updateIp ?? []).map((c): [string, () => Promise<Operation>] => ['updateInstanceIp', () => cloud.updateInstanceIp(id, c.id, c.ip)]),
-    ...(changes?.attach ?? []).map((c): [string, () => Promise<Operation>] => ['attachInstance', () => cloud.attachInstance(id, c.id, c.ip)]),
+    ...(fieldsPatch ? [['updatePrivateNetwork', () => cloud.updatePrivateNetwork(id, fieldsPatch)] satisfies Mutation] : []),
+    ...(changes?.detach ?? []).map((i): Mutation => ['detachInstance', () => cloud.detachInstance(id, i)]),
+    ...(changes?.updateIp ?? []).map((c): Mutation => ['updateInstanceIp', () => cloud.updateInstanceIp(id, c.id, c.ip)]),
+    ...(changes?.attach ?? []).map((c): Mutation => ['attachInstance', () => cloud.attachInstance(id, c.id, c.ip)]),
   ];
 }
 
-export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImportFilter, PrivateNetworkObserved, ObservedPrivateNetwork, ExoscaleClient, Labels> = {
+export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImportFilter, PrivateNetworkObserved, ObservedExoscalePrivateNetwork, ExoscaleClient, Labels> = {
   ...kindOf(privateNetworkKind, exoscale),
   references: () => [],
   get,
@@ -166,7 +170,7 @@ export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImpor
   },
   operation: pollOperation,
   id: (o) => o.network.id,
-  summarize: ({ network: n, zone }) => ({
+  summarize: ({ network: n, attached, zone }) => ({
     name: n.name,
     ...(n.description !== undefined ? { description: n.description } : {}),
     ...(n.labels !== undefined ? { labels: n.labels } : {}),
@@ -182,7 +186,8 @@ export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImpor
         }
       : {}),
     ...(n.vni !== undefined ? { vni: n.vni } : {}),
-    leases: (n.leases ?? []).map((l) => ({ ...(l['instance-id'] ? { instanceID: l['instance-id'] } : {}), ...(l.ip ? { ip: l.ip } : {}) })),
+    // Every attached instance, with its lease on a managed network (an unmanaged one leases nothing).
+    leases: [...attached].map(([instanceID, ip]) => ({ instanceID, ...(ip ? { ip } : {}) })),
     zone,
   }),
   progress: (o, r) => instancesProgress(r?.instances, o.instances, `in zone ${o.zone}`),

@@ -17,13 +17,15 @@ const inCloud = (s: ExoscaleScenario, obj: Obj) => s.zone.networks.get(obj.statu
 const ownerLabels = (obj: Obj) => ({ 'cloudnet-managed': 'true', 'cloudnet-uid': obj.metadata!.uid! });
 
 describe.skipIf(realCloud)('PrivateNetwork', () => {
-  it('creates a network without DHCP and one with managed DHCP, reports them, and deletes them', async () => {
+  it('creates a network without DHCP (an instance attached) and one with managed DHCP, reports them, and deletes them', async () => {
     const s = await start();
-    await s.apply(privateNetwork('plain', { resource: {} }));
+    const db = s.zone.addInstance({ name: 'db' });
+    await s.apply(privateNetwork('plain', { resource: { instances: [{ name: 'db' }] } }));
     await s.apply(privateNetwork('dhcp', { resource: { name: 'backend', description: 'Backend', labels: { team: 'a' }, ...DHCP, dhcpOptions: { dnsServers: ['10.0.0.1'], domainSearch: ['example.org'] } } }));
-    const plain = await s.waitReady('PrivateNetwork', 'plain');
+    const plain = (await s.waitFor('PrivateNetwork', 'plain', (o) => condition(o, 'Ready')?.status === 'True' && o?.status?.resource?.leases?.length === 1))!;
     const dhcp = await s.waitReady('PrivateNetwork', 'dhcp');
-    expect(plain.status!.resource).toMatchObject({ name: 'plain', zone: 'ch-gva-2', vni: expect.any(Number), leases: [] });
+    // Without managed DHCP an attached instance has no lease address.
+    expect(plain.status!.resource).toMatchObject({ name: 'plain', zone: 'ch-gva-2', vni: expect.any(Number), leases: [{ instanceID: db }] });
     expect(plain.status!.resource.startIP).toBeUndefined();
     expect(dhcp.status!.resource).toMatchObject({ name: 'backend', description: 'Backend', labels: { team: 'a', ...ownerLabels(dhcp) }, ...DHCP, dhcpOptions: { dnsServers: ['10.0.0.1'], domainSearch: ['example.org'] } });
     expect(inCloud(s, dhcp)).toMatchObject({ name: 'backend', 'start-ip': '10.0.0.20', labels: { team: 'a', ...ownerLabels(dhcp) } });
