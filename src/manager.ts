@@ -6,6 +6,7 @@ import { Controller, type ControllerOptions } from './runtime/controller.ts';
 import { EventRecorder, kubeEventSink } from './runtime/events.ts';
 import { serveHttp, type HttpServers } from './runtime/http.ts';
 import { Informer, type InformerOptions } from './runtime/informer.ts';
+import { reuseConnections } from './runtime/kubeconfig.ts';
 import { LeaderElector } from './runtime/leader.ts';
 import { createLogger, type Logger } from './runtime/log.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
@@ -53,7 +54,7 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
   // client-node would otherwise build https://undefined:undefined and retry it forever.
   else throw new Error('no --kubeconfig (or $KUBECONFIG) given and not running in a cluster ($KUBERNETES_SERVICE_HOST is unset)');
-  return kc;
+  return reuseConnections(kc);
 }
 
 function leaseNamespace(config: Config): string {
