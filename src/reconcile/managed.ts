@@ -99,7 +99,9 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     const refs = resolveReferences(this, this.cluster, pass.obj);
     const held = this.memory.steady(pass.obj, refs) ?? this.memory.stallHeld(pass.key, pass.obj);
     if (held) return held;
-    if (!hasFinalizer(pass.obj, FINALIZER)) {
+    // The finalizer goes on before the first cloud mutation: an object without it has made nothing yet.
+    const neverCreated = !hasFinalizer(pass.obj, FINALIZER);
+    if (neverCreated) {
       const updated = await this.writer.addFinalizer(pass.obj);
       if (!updated) return;
       this.#keep(pass, updated);
@@ -108,7 +110,7 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     // A deletion outside of finalizing is a recreate under way.
     if (operation?.action === 'delete') await awaitRecreate(this, pass, cloud);
     else if (operation) await awaitOperation(this, pass, cloud, operation);
-    const observed = (await observe(this, pass, cloud, refs)) ?? (await create(this, pass, cloud, refs.resolved));
+    const observed = (await observe(this, pass, cloud, refs, { neverCreated })) ?? (await create(this, pass, cloud, refs.resolved));
     const progress = this.adapter.progress(observed, pass.obj.spec.resource);
     if (progress.state === 'failed' && progress.recreate && isManaged(pass.obj)) return this.#finish(pass, await recreate(this, pass, cloud, observed, progress.message));
     // A resource in transition refuses changes, and one that failed cannot take them.

@@ -12,8 +12,12 @@ import { reconciling, stalled } from './status.ts';
 const KNOWN_OFFSET_SLACK_MS = 2_000;
 const UNKNOWN_OFFSET_SLACK_MS = 60_000;
 
-/** The resource, adopted or imported where it was found another way than by id; undefined: none, create it. */
-export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: References): Promise<unknown> {
+/**
+ * The resource, adopted or imported where it was found another way than by id; undefined: none,
+ * create it. `neverCreated`: the object had no finalizer, so no create was ever sent for it (its
+ * uid, which the marks carry, is its own): there is nothing to look for by marks or intent.
+ */
+export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: References, options: { neverCreated?: boolean } = {}): Promise<unknown> {
   const { adapter } = r;
   const { obj } = pass;
   const managed = isManaged(obj);
@@ -26,7 +30,7 @@ export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: 
     await r.write(pass, { id: null, condition: reconciling('Creating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`) });
   }
   const recreating = id !== undefined && managed;
-  if (managed && !r.memory.refused.has(pass.key)) {
+  if (managed && !options.neverCreated && !r.memory.refused.has(pass.key)) {
     const owned = await adapter.listOwned(cloud, obj.metadata.uid ?? '');
     if (owned.length > 0) {
       const keep = await keepOne(r, pass, cloud, owned);

@@ -343,11 +343,12 @@ export class FakeKube implements EventSource {
 
   async waitForSync(): Promise<void> {}
 
-  create(name: string, spec: Partial<Widget['spec']>): Widget {
+  /** `attempted`: an earlier reconcile already worked on it (it has the finalizer), e.g. before a restart. */
+  create(name: string, spec: Partial<Widget['spec']>, options: { attempted?: boolean } = {}): Widget {
     const obj: Widget = {
       apiVersion: 'test.cloudnet.io/v1',
       kind: 'Widget',
-      metadata: { name, namespace: 'ns', uid: `uid-${++this.#uids}`, generation: 1, resourceVersion: String(++this.#rv) },
+      metadata: { name, namespace: 'ns', uid: `uid-${++this.#uids}`, generation: 1, resourceVersion: String(++this.#rv), ...(options.attempted ? { finalizers: [FINALIZER] } : {}) },
       spec: { providerConfigRef: { name: 'cloud' }, managementPolicy: 'Managed', deletionPolicy: 'Delete', ...spec },
     };
     this.cache.upsert(obj);

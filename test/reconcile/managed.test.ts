@@ -14,6 +14,8 @@ describe('ManagedReconciler: create and steady state', () => {
     const result = await h.reconcile('a');
     const w = h.kube.get('a');
     expect(h.cloud.count('create')).toBe(1);
+    // A new object (no finalizer yet) cannot own anything: the create is its first and only call.
+    expect(h.cloud.calls.map((c) => c.op)).toEqual(['create']);
     expect(h.cloud.calls.find((c) => c.op === 'create')?.detail).toEqual({ name: 'a', tags: ['cloudnet-managed', `cloudnet-uid:${w.metadata.uid}`, 'team-a'] });
     expect(w.metadata.finalizers).toEqual([FINALIZER]);
     expect(w.status?.id).toBe('w-1');
@@ -176,7 +178,8 @@ describe('ManagedReconciler: crash-safe create', () => {
 
   it('keeps one of several resources carrying its tag and deletes the extras', async () => {
     const h = harness();
-    const obj = h.kube.create('a', { resource: {} });
+    // Earlier attempts (hence the finalizer) made them, their answers lost.
+    const obj = h.kube.create('a', { resource: {} }, { attempted: true });
     const tags = ['cloudnet-managed', `cloudnet-uid:${obj.metadata.uid}`];
     h.cloud.add({ name: 'a', tags, created_at: '2026-01-01T00:00:01Z' });
     h.cloud.add({ name: 'a', tags, created_at: '2026-01-01T00:00:00Z' });
@@ -364,7 +367,7 @@ describe('ManagedReconciler: errors', () => {
     h.kube.create('a', { resource: {} });
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {
-      h.cloud.fail('list', 'transient');
+      h.cloud.fail('create', 'transient');
       delays.push(((await h.reconcile('a')) as { requeueAfter: number }).requeueAfter);
     }
     expect(delays[0]).toBeGreaterThanOrEqual(1000);
@@ -373,13 +376,15 @@ describe('ManagedReconciler: errors', () => {
     expect(cond(h.kube.get('a'), 'Reconciling')).toMatchObject({ status: 'True' });
     await h.reconcile('a');
     expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
-    expect(h.cloud.count('create')).toBe(1);
+    // Four refused creates (no answer), then the one that succeeds after finding nothing by its tags.
+    expect(h.cloud.count('create')).toBe(5);
+    expect(h.cloud.widgets.size).toBe(1);
   });
 
   it('Retry-After is a floor for the next attempt', async () => {
     const h = harness();
     h.kube.create('a', { resource: {} });
-    h.cloud.fail('list', 'transient', { retryAfterMs: 30_000, status: 429 });
+    h.cloud.fail('create', 'transient', { retryAfterMs: 30_000, status: 429 });
     expect(await h.reconcile('a')).toEqual({ requeueAfter: 30_000 });
   });
 
