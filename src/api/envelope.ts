@@ -99,7 +99,10 @@ export function managedStatus<O extends TObject>(observed: O) {
     ),
     resource: Type.Optional(CloneType(observed, { description: 'The cloud resource as the cloud last reported it.' })),
     lastSyncTime: Type.Optional(
-      Type.String({ description: 'When the cloud resource was last observed.', format: 'date-time' }),
+      Type.String({
+        description: 'When the cloud resource was last observed, as far as status was written then: a drift check that finds nothing changed writes no status, and this time is refreshed at most hourly.',
+        format: 'date-time',
+      }),
     ),
     conditions: Type.Optional(Conditions),
     pendingCreate: Type.Optional(

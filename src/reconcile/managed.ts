@@ -18,7 +18,7 @@ import type { Provider, ProviderLookup } from './provider.ts';
 import { awaitOperation, awaitRecreate, complete, recreate } from './progress.ts';
 import { resolveReferences } from './references.ts';
 import { reconciling, stalled, statusPatch, type Phase, type StatusChange } from './status.ts';
-import { kubeTime, resyncDueAt, type BackoffOptions } from './timing.ts';
+import { kubeTime, type BackoffOptions } from './timing.ts';
 import { update } from './update.ts';
 
 /** The client of the ProviderConfig `namespace/name`, if it is a Ready one of `provider`. */
@@ -157,10 +157,9 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
       return wait === undefined ? undefined : after(wait);
     }
     if (outcome.requeueAfter === RESYNC) {
-      const lastSyncTime = pass.obj.status?.lastSyncTime;
-      if (period === 0 || !lastSyncTime) return;
-      // lastSyncTime has second precision: with a very short period the due time may have passed already.
-      const due = resyncDueAt(pass.obj.metadata.uid ?? '', lastSyncTime, period);
+      const due = this.memory.resyncDue(pass.obj);
+      if (due === Infinity) return;
+      // Times have second precision: with a very short period the due time may have passed already.
       return after(Math.max(due - this.clock.now(), period / 2));
     }
     return outcome.requeueAfter === undefined ? undefined : after(outcome.requeueAfter);

@@ -6,7 +6,7 @@ import { getCondition, isTrue, READY, STALLED } from '../runtime/conditions.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
 import type { ManagedObject } from './adapter.ts';
-import { Backoff, resyncDueAt, resyncPeriodMs, type BackoffOptions } from './timing.ts';
+import { Backoff, firstResyncAfterRestart, kubeTime, resyncDueAt, resyncPeriodMs, type BackoffOptions } from './timing.ts';
 
 export const WAITING = 'WaitingForDependency';
 
@@ -19,6 +19,8 @@ export class Memory {
   readonly ownWrites = new OwnWrites<ManagedObject>();
   /** uid -> fingerprint of the references resolved at the last cloud sync (steady state needs no cloud call). */
   readonly synced = new Map<string, string>();
+  /** uid -> when this process last observed the cloud resource (status.lastSyncTime is written only when status changes, or hourly). */
+  readonly lastSync = new Map<string, number>();
   /** key -> the generation that stalled and when a retry is allowed anyway (the resync). */
   readonly stalled = new Map<string, { generation: number | undefined; retryAt: number }>();
   /** Keys whose last create the cloud refused with an answer: it created nothing, so the next needs no lookup. */
@@ -27,11 +29,28 @@ export class Memory {
   readonly waitingOn = new Map<string, string[]>();
   readonly #clock: Clock;
   readonly #resyncPeriodMs: number;
+  /** When this process first asked when a drift check is due. */
+  #startedAt: number | undefined;
 
   constructor(options: { backoff?: BackoffOptions; resyncPeriodMs: number; clock: Clock }) {
     this.backoff = new Backoff(options.backoff);
     this.#clock = options.clock;
     this.#resyncPeriodMs = options.resyncPeriodMs;
+  }
+
+  /** When the next drift check of a synced object is due (Infinity: never), from the later of status.lastSyncTime and this process's own last sync. */
+  resyncDue(obj: ManagedObject): number {
+    const period = this.resyncPeriod(obj);
+    const recorded = obj.status?.lastSyncTime;
+    if (period <= 0 || recorded === undefined) return Infinity;
+    const uid = obj.metadata.uid ?? '';
+    const own = this.lastSync.get(uid);
+    const last = own !== undefined && own > Date.parse(recorded) ? kubeTime(own) : recorded;
+    const due = resyncDueAt(uid, last, period);
+    const now = this.#clock.now();
+    this.#startedAt ??= now;
+    // Overdue without a sync of this process: a restart; spread the first checks over a period.
+    return own === undefined && due <= now ? firstResyncAfterRestart(uid, this.#startedAt, period) : due;
   }
 
   /** The object's drift-check period (spec, else the operator's default); 0 = off. */
@@ -56,8 +75,7 @@ export class Memory {
       const waitingForPending = getCondition(status.conditions, READY)?.reason === WAITING && refs.pending.length > 0;
       if (!waitingForPending || known !== refs.fingerprint) return undefined;
     }
-    const period = this.resyncPeriod(obj);
-    const due = period > 0 ? resyncDueAt(uid, status.lastSyncTime, period) : Infinity;
+    const due = this.resyncDue(obj);
     const now = this.#clock.now();
     if (due <= now) return undefined;
     // After a restart nothing is remembered: lastSyncTime decides, and these references become the baseline.
@@ -90,6 +108,9 @@ export class Memory {
     this.stalled.delete(key);
     this.refused.delete(key);
     this.waitingOn.delete(key);
-    if (uid !== undefined) this.synced.delete(uid);
+    if (uid !== undefined) {
+      this.synced.delete(uid);
+      this.lastSync.delete(uid);
+    }
   }
 }

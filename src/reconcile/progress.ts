@@ -45,6 +45,7 @@ export function complete(r: Reconciling, pass: Pass, observed: unknown, refs: Re
   const { adapter } = r;
   const id = adapter.id(observed);
   r.memory.synced.set(pass.obj.metadata.uid ?? '', refs.fingerprint);
+  r.memory.lastSync.set(pass.obj.metadata.uid ?? '', r.clock.now());
   r.memory.stalled.delete(pass.key);
   r.memory.refused.delete(pass.key);
   const change: StatusChange = { id, resource: adapter.summarize(observed), synced: true, pendingCreate: null };

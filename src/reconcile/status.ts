@@ -21,7 +21,11 @@ export interface StatusChange<S = unknown> {
   /** null clears it. */
   id?: string | null;
   resource?: S;
-  /** The cloud resource was just observed: lastSyncTime = now. */
+  /**
+   * The cloud resource was just observed: lastSyncTime = now, when anything else in status changes
+   * or it is older than LAST_SYNC_REFRESH_MS (a drift check that finds nothing writes nothing; the
+   * reconciler remembers the sync itself).
+   */
   synced?: boolean;
   /** null clears it. */
   pendingCreate?: PendingCreate | null;
@@ -31,6 +35,9 @@ export interface StatusChange<S = unknown> {
 }
 
 type Status = NonNullable<ManagedObject['status']>;
+
+/** How stale status.lastSyncTime may get while drift checks find nothing to write. */
+export const LAST_SYNC_REFRESH_MS = 3_600_000;
 
 const mark = { ready: markReady, reconciling: markReconciling, stalled: markStalled };
 
@@ -54,11 +61,15 @@ export function nextStatus<S>(obj: ManagedObject<unknown, unknown, S>, change: S
   else if (change.pendingOperation !== undefined) next.pendingOperation = change.pendingOperation;
   // As the API server would store it after a merge patch (no undefined or null members), so equality is exact.
   if (change.resource !== undefined) next.resource = JSON.parse(JSON.stringify(change.resource, (_key, value: unknown) => (value === null ? undefined : value))) as S;
-  if (change.synced) next.lastSyncTime = kubeTime(now);
   let conditions: Condition[] = ensureReady(next.conditions, generation, date);
   if (change.condition) conditions = applyCondition(conditions, change.condition, generation, date);
   next.conditions = conditions;
   if (generation !== undefined && change.condition) next.observedGeneration = generation;
+  if (change.synced) {
+    const recorded = next.lastSyncTime === undefined ? undefined : Date.parse(next.lastSyncTime);
+    const fresh = recorded !== undefined && now - recorded < LAST_SYNC_REFRESH_MS;
+    if (!fresh || !isDeepStrictEqual(next, obj.status ?? {})) next.lastSyncTime = kubeTime(now);
+  }
   return next;
 }
 

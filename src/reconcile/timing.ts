@@ -23,6 +23,16 @@ export function resyncDueAt(uid: string, lastSyncTime: string, periodMs: number)
   return Date.parse(lastSyncTime) + periodMs * (0.9 + 0.2 * unit);
 }
 
+/**
+ * The first drift check after a restart of an object whose check is overdue (lastSyncTime is
+ * refreshed only hourly): spread over one period from `startedAt` by the object's uid, so that a
+ * restart does not check every object at once.
+ */
+export function firstResyncAfterRestart(uid: string, startedAt: number, periodMs: number): number {
+  const digest = createHash('sha256').update(`${uid}@restart`).digest();
+  return startedAt + periodMs * (digest.readUInt32BE(0) / 0x1_0000_0000);
+}
+
 /** Kubernetes metav1.Time: second precision. */
 export function kubeTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');

@@ -49,6 +49,57 @@ describe('ManagedReconciler: create and steady state', () => {
     expect(h.cloud.count('update')).toBe(0);
   });
 
+  it('a drift check that finds nothing changed writes no status; lastSyncTime is refreshed hourly, and the checks keep their period', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    h.kube.create('a', { resource: {} });
+    let wait = ((await h.reconcile('a')) as { requeueAfter: number }).requeueAfter;
+    const start = h.clock.now();
+    const created = h.kube.get('a').status!.lastSyncTime!;
+    const writes = h.kube.statusWrites;
+    while (h.clock.now() - start < 58 * 60_000) {
+      h.clock.advance(wait);
+      wait = ((await h.reconcile('a')) as { requeueAfter: number }).requeueAfter;
+      // Each check comes one period (±10%) after the last one this process made, not after the recorded time.
+      expect(wait).toBeGreaterThanOrEqual(53_000);
+      expect(wait).toBeLessThanOrEqual(66_000);
+    }
+    expect(h.cloud.count('get')).toBeGreaterThanOrEqual(50);
+    expect(h.kube.statusWrites).toBe(writes);
+    expect(h.kube.get('a').status!.lastSyncTime).toBe(created);
+    // An hour on, the next check writes lastSyncTime again.
+    h.clock.advance(5 * 60_000);
+    await h.reconcile('a');
+    expect(h.kube.statusWrites).toBe(writes + 1);
+    expect(Date.parse(h.kube.get('a').status!.lastSyncTime!) - Date.parse(created)).toBeGreaterThanOrEqual(3_600_000);
+    // Drift is still corrected at every check (status shows the corrected resource: nothing to write).
+    h.cloud.widgets.get('w-1')!.name = 'drifted';
+    h.clock.advance(70_000);
+    await h.reconcile('a');
+    expect(h.cloud.count('update')).toBe(1);
+    expect(h.cloud.widgets.get('w-1')!.name).toBe('a');
+    expect(h.kube.events.map((e) => e.reason)).toContain('Updated');
+  });
+
+  it('after a restart, objects whose lastSyncTime is an hour old are checked spread over one period, not all at once', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    for (const name of names) {
+      h.kube.create(name, { resource: {} });
+      await h.reconcile(name);
+    }
+    const h2 = harness({ resyncPeriodMs: 60_000 });
+    for (const name of names) h2.kube.cache.upsert(h.kube.get(name));
+    h2.provider.lookup = { ready: true, client: h.cloud };
+    h2.clock.t = h.clock.t + 3_000_000;
+    const calls = h.cloud.count();
+    const waits = [];
+    for (const name of names) waits.push(((await h2.reconcile(name)) as { requeueAfter?: number }).requeueAfter ?? 0);
+    const checkedNow = h.cloud.count() - calls;
+    expect(checkedNow).toBeLessThan(names.length);
+    for (const wait of waits) expect(wait).toBeLessThanOrEqual(60_000);
+    expect(new Set(waits.filter((w) => w > 0)).size).toBe(names.length - checkedNow);
+  });
+
   it('a restart (fresh reconciler, same status) trusts lastSyncTime: no cloud call', async () => {
     const h = harness();
     h.kube.create('a', { resource: {} });
