@@ -11,7 +11,7 @@ import { create } from './create.ts';
 import { classify, precondition, QUOTA_RETRY_MS } from './errors.ts';
 import { finalize, type Finalizing } from './finalize.ts';
 import type { ClusterView, ObjectWriter } from './kube.ts';
-import { after, Memory } from './memory.ts';
+import { after, driftCheckAfter, Memory } from './memory.ts';
 import { observe } from './observe.ts';
 import { isManaged, Outcome, RESYNC, type Pass, type Reconciling, type References, type SecretData } from './pass.ts';
 import type { Provider, ProviderLookup } from './provider.ts';
@@ -160,7 +160,7 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
       const due = this.memory.resyncDue(pass.obj);
       if (due === Infinity) return;
       // Times have second precision: with a very short period the due time may have passed already.
-      return after(Math.max(due - this.clock.now(), period / 2));
+      return driftCheckAfter(Math.max(due - this.clock.now(), period / 2));
     }
     return outcome.requeueAfter === undefined ? undefined : after(outcome.requeueAfter);
   }

@@ -13,6 +13,8 @@ export const WAITING = 'WaitingForDependency';
 /** Longer waits are taken in steps: timers overflow past 2^31 ms (24.8 days) and would fire at once. */
 const MAX_REQUEUE_MS = 24 * 3_600_000;
 export const after = (ms: number): { requeueAfter: number } => ({ requeueAfter: Math.min(ms, MAX_REQUEUE_MS) });
+/** The next drift check: routine work, behind whatever users asked for. */
+export const driftCheckAfter = (ms: number): { requeueAfter: number; routine: true } => ({ ...after(ms), routine: true });
 
 export class Memory {
   readonly backoff: Backoff;
@@ -80,7 +82,7 @@ export class Memory {
     if (due <= now) return undefined;
     // After a restart nothing is remembered: lastSyncTime decides, and these references become the baseline.
     if (known === undefined) this.synced.set(uid, refs.fingerprint);
-    return due === Infinity ? {} : after(due - now);
+    return due === Infinity ? {} : driftCheckAfter(due - now);
   }
 
   /** A Stalled generation is not retried until the spec changes or its resync comes. */

@@ -20,8 +20,11 @@ export interface ReconcileContext {
   log: Logger;
 }
 
-/** requeueAfter (ms): reconcile again after that delay; requeue: retry with backoff without counting an error. */
-export type ReconcileResult = { requeueAfter?: number; requeue?: boolean } | void;
+/**
+ * requeueAfter (ms): reconcile again after that delay, `routine` (a drift check) in the background
+ * lane behind user-driven work; requeue: retry with backoff without counting an error.
+ */
+export type ReconcileResult = { requeueAfter?: number; routine?: boolean; requeue?: boolean } | void;
 
 export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult>;
 
@@ -137,7 +140,7 @@ export class Controller {
       const outcome = await reconcile(key, { key, namespace, name, reconcileID, log });
       if (outcome?.requeueAfter && outcome.requeueAfter > 0) {
         this.queue.forget(key);
-        this.queue.addAfter(key, outcome.requeueAfter);
+        this.queue.addAfter(key, outcome.requeueAfter, outcome.routine ? 'background' : 'urgent');
         result = 'requeue_after';
       } else if (outcome?.requeue) {
         this.queue.addRateLimited(key);

@@ -15,10 +15,15 @@ export interface WorkQueueOptions {
   metrics?: WorkQueueMetrics;
 }
 
+/** Which line a key waits in: routine work (drift checks) waits behind everything else. */
+export type Lane = 'urgent' | 'background';
+
 /**
  * A rate-limited, delaying, deduplicating work queue with client-go's semantics: a key waits at
  * most once in the queue, a key re-added while it is processed is marked dirty and queued again
- * when that processing ends, and processing is bounded by a p-queue.
+ * when that processing ends, and processing is bounded by a p-queue. Keys added for routine work
+ * wait in a background lane that a worker takes from only when no other key waits; a key added
+ * urgently while it waits there moves to the front lane.
  */
 export class WorkQueue {
   readonly name: string;
@@ -26,8 +31,10 @@ export class WorkQueue {
   readonly #rateLimiter: RateLimiter;
   readonly #metrics: WorkQueueMetrics | undefined;
   readonly #workers: PQueue;
-  /** Keys waiting for a worker, in order; each has exactly one pending task in #workers. */
-  readonly #queue: string[] = [];
+  /** Keys waiting for a worker, by lane, in order; each waiting key has exactly one pending task in #workers. */
+  readonly #queue: Record<Lane, string[]> = { urgent: [], background: [] };
+  /** The lane of a key re-added (dirty) while it is processed. */
+  readonly #dirtyLane = new Map<string, Lane>();
   /** Keys that need processing: waiting in #queue, or re-added while processing. */
   readonly #dirty = new Set<string>();
   /** Key -> start time of its processing. */
@@ -53,25 +60,41 @@ export class WorkQueue {
     this.#workers.start();
   }
 
-  add(key: string): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
+  add(key: string, lane: Lane = 'urgent'): void {
+    if (this.#shuttingDown) return;
+    if (this.#dirty.has(key)) {
+      if (lane === 'urgent') this.#promote(key);
+      return;
+    }
     this.#metrics?.added();
     this.#dirty.add(key);
-    if (this.#processing.has(key)) return;
-    this.#enqueue(key);
+    if (this.#processing.has(key)) {
+      this.#dirtyLane.set(key, lane);
+      return;
+    }
+    this.#enqueue(key, lane);
+  }
+
+  /** A key waiting in the background lane (or marked so while processed) moves to the urgent one. */
+  #promote(key: string): void {
+    if (this.#dirtyLane.has(key)) this.#dirtyLane.set(key, 'urgent');
+    const at = this.#queue.background.indexOf(key);
+    if (at < 0) return;
+    this.#queue.background.splice(at, 1);
+    this.#queue.urgent.push(key);
   }
 
   /**
    * Adds the key once `ms` have passed, replacing a delayed add still pending for it: the latest
    * decision about a key wins, so a backoff that grew is not cut short by an earlier, shorter one.
    */
-  addAfter(key: string, ms: number): void {
+  addAfter(key: string, ms: number, lane: Lane = 'urgent'): void {
     if (this.#shuttingDown) return;
     this.cancelDelayed(key);
-    if (ms <= 0) return this.add(key);
+    if (ms <= 0) return this.add(key, lane);
     const timer = this.#clock.setTimeout(() => {
       this.#waiting.delete(key);
-      this.add(key);
+      this.add(key, lane);
     }, ms);
     this.#waiting.set(key, timer);
   }
@@ -101,7 +124,7 @@ export class WorkQueue {
 
   /** Keys waiting for a worker. */
   len(): number {
-    return this.#queue.length;
+    return this.#queue.urgent.length + this.#queue.background.length;
   }
 
   /** Start times of the keys being processed. */
@@ -118,24 +141,26 @@ export class WorkQueue {
     for (const timer of this.#waiting.values()) this.#clock.clearTimeout(timer);
     this.#waiting.clear();
     this.#workers.clear();
-    this.#queue.length = 0;
+    this.#queue.urgent.length = 0;
+    this.#queue.background.length = 0;
+    this.#dirtyLane.clear();
     this.#queuedAt.clear();
     this.#metrics?.depth(0);
     if (options.drain) await this.#workers.onIdle();
   }
 
-  #enqueue(key: string): void {
-    this.#queue.push(key);
+  #enqueue(key: string, lane: Lane): void {
+    this.#queue[lane].push(key);
     this.#queuedAt.set(key, this.#clock.now());
-    this.#metrics?.depth(this.#queue.length);
+    this.#metrics?.depth(this.len());
     void this.#workers.add(() => this.#next());
   }
 
   async #next(): Promise<void> {
-    const key = this.#queue.shift();
+    const key = this.#queue.urgent.shift() ?? this.#queue.background.shift();
     if (key === undefined || !this.#process) return;
     const now = this.#clock.now();
-    this.#metrics?.depth(this.#queue.length);
+    this.#metrics?.depth(this.len());
     this.#metrics?.queuedFor(now - (this.#queuedAt.get(key) ?? now));
     this.#queuedAt.delete(key);
     this.#dirty.delete(key);
@@ -153,6 +178,8 @@ export class WorkQueue {
   #done(key: string, startedAt: number): void {
     this.#metrics?.workedFor(this.#clock.now() - startedAt);
     this.#processing.delete(key);
-    if (this.#dirty.has(key) && !this.#shuttingDown) this.#enqueue(key);
+    const lane = this.#dirtyLane.get(key) ?? 'urgent';
+    this.#dirtyLane.delete(key);
+    if (this.#dirty.has(key) && !this.#shuttingDown) this.#enqueue(key, lane);
   }
 }

@@ -147,9 +147,9 @@ describe('ManagedReconciler: create and steady state', () => {
   it('takes a resync period longer than a timer can hold in steps of at most a day', async () => {
     const h = harness();
     h.kube.create('a', { resyncPeriod: '2000h', resource: {} });
-    expect(await h.reconcile('a')).toEqual({ requeueAfter: 86_400_000 });
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: 86_400_000, routine: true });
     h.clock.advance(86_400_000);
-    expect(await h.reconcile('a')).toEqual({ requeueAfter: 86_400_000 });
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: 86_400_000, routine: true });
     expect(h.cloud.count('get')).toBe(0);
   });
 

@@ -62,7 +62,7 @@ describe('ManagedReconciler: non-blocking references', () => {
     const h = harness({ resyncPeriodMs: 60_000 });
     h.kube.create('a', { resource: { size: 2, peerRefs: [{ name: 'b' }] } });
     // Otherwise in sync: the drift check comes at the resync.
-    expect(await h.reconcile('a')).toEqual({ requeueAfter: expect.any(Number) });
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: expect.any(Number), routine: true });
     const a = h.kube.get('a');
     expect(a.status?.id).toBe('w-1');
     expect(widget(h, 'a')).toMatchObject({ size: 2, peer_ids: [] });

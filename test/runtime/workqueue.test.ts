@@ -210,3 +210,49 @@ describe('WorkQueue', () => {
     expect(queue.len()).toBe(0);
   });
 });
+
+describe('WorkQueue lanes', () => {
+  it('takes routine keys only when nothing else waits, and moves one added urgently to the front lane', async () => {
+    const queue = new WorkQueue({ name: 'network', concurrency: 1 });
+    const order: string[] = [];
+    let release: () => void = () => {};
+    queue.start(async (key) => {
+      order.push(key);
+      if (key === 'busy') await new Promise<void>((resolve) => (release = resolve));
+    });
+    queue.add('busy');
+    await vi.advanceTimersByTimeAsync(0);
+    // While the only worker is busy: drift checks come due, then users' changes arrive.
+    for (const key of ['drift-1', 'drift-2', 'drift-3']) queue.addAfter(key, 10, 'background');
+    await vi.advanceTimersByTimeAsync(10);
+    queue.add('create-1');
+    queue.add('drift-2');
+    queue.add('create-2');
+    expect(queue.len()).toBe(5);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['busy', 'create-1', 'drift-2', 'create-2', 'drift-1', 'drift-3']);
+  });
+
+  it('a key re-added while it is processed keeps the lane it was re-added in, the urgent one winning', async () => {
+    const queue = new WorkQueue({ name: 'network', concurrency: 1 });
+    const order: string[] = [];
+    const releases: (() => void)[] = [];
+    queue.start(async (key) => {
+      order.push(key);
+      if (order.length <= 2) await new Promise<void>((resolve) => releases.push(resolve));
+    });
+    queue.add('a');
+    await vi.advanceTimersByTimeAsync(0);
+    queue.add('a', 'background');
+    queue.add('b', 'background');
+    queue.add('a');
+    releases.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    // 'a' came back urgent: before 'b' although 'b' waited first.
+    expect(order).toEqual(['a', 'a']);
+    releases.shift()!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['a', 'a', 'b']);
+  });
+});
