@@ -146,7 +146,10 @@ describe('FloatingIP', () => {
     const observed = await s.waitReady('FloatingIP', 'observed');
     expect(observed.status).toMatchObject({ id: other.id, resource: { floatingIPAddress: other.floating_ip_address, description: 'theirs' } });
 
-    await s.apply(fip('nothing', { managementPolicy: 'ObserveOnly', import: { filter: { address: '203.0.113.250' } } }));
+    // An address nobody holds (Neutron allocates at random: a fixed one was once the test's own).
+    const taken = new Set((await s.cloud.neutron.floatingIps.list()).map((f) => f.floating_ip_address));
+    const unused = Array.from({ length: 250 }, (_, i) => `203.0.113.${250 - i}`).find((a) => !taken.has(a))!;
+    await s.apply(fip('nothing', { managementPolicy: 'ObserveOnly', import: { filter: { address: unused } } }));
     await s.waitCondition('FloatingIP', 'nothing', 'Ready', 'False', 'ImportNotFound');
     // References in an import filter resolve to ids: the external network alone matches both addresses.
     await s.apply(fip('by-network', { managementPolicy: 'ObserveOnly', import: { filter: { floatingNetworkRef: { name: 'public' } } } }));
