@@ -1,7 +1,8 @@
 // The instances a PrivateNetwork attaches, as a set, whatever the cloud: which spec entry names which
 // instance (by id, or by name among the cloud's instances), and what to attach, detach or move.
 import type { PrivateNetworkResource } from '../api/privatenetwork.ts';
-import { failed, progressing, READY, type Progress } from '../reconcile/adapter.ts';
+import { CloudError } from '../cloud/errors.ts';
+import { CloudPrecondition, failed, progressing, READY, type Progress } from '../reconcile/adapter.ts';
 
 export type InstanceEntry = NonNullable<PrivateNetworkResource['instances']>[number];
 
@@ -62,4 +63,14 @@ export function instancesProgress(entries: readonly InstanceEntry[] | undefined,
     }
   }
   return READY;
+}
+
+/**
+ * A network with instances attached is not deleted: once their detachment is sent, the delete
+ * waits for it (DetachingInstances, retried on the backoff) and is sent again.
+ */
+export function detachingFirst(where: { provider: string; service: string }, instances: readonly string[], network: string): CloudPrecondition {
+  const message = `detaching instance(s) ${instances.join(', ')} from network ${network} before deleting it`;
+  const error = new CloudError({ ...where, operation: 'deleteNetwork', code: 'InstancesAttached', kind: 'transient', message });
+  return new CloudPrecondition({ reason: 'DetachingInstances', message, wokenBy: [], error });
 }

@@ -7,9 +7,9 @@ import { CloudError } from '../cloud/errors.ts';
 import { operationPollAfterMs, retryable } from '../cloud/exoscale/operations.ts';
 import type { Instance, Operation, PrivateNetwork, PrivateNetworkFields, PrivateNetworkOptions } from '../cloud/exoscale/types.ts';
 import { exoscale } from '../providers/exoscale.ts';
-import { accepted, CloudPrecondition, kindOf, type Accepted, type Adapter, type OperationStatus } from '../reconcile/adapter.ts';
+import { accepted, kindOf, type Accepted, type Adapter, type OperationStatus } from '../reconcile/adapter.ts';
 import { labelMarks, labelsOwnedBy, type Labels } from '../reconcile/marks.ts';
-import { instanceChanges, instancesProgress, type InstanceChanges } from './instance-set.ts';
+import { detachingFirst, instanceChanges, instancesProgress, type InstanceChanges } from './instance-set.ts';
 import { sameList } from './neutron.ts';
 
 /** The network with the instances attached to it (their private-networks say so, leased or not) and the zone's instances. */
@@ -162,8 +162,7 @@ export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImpor
     if (observed.attached.size > 0) {
       const ids = [...observed.attached.keys()];
       for (const instance of ids) settle(cloud, await cloud.detachInstance(id, instance), 'detachInstance');
-      const message = `detaching instance(s) ${ids.join(', ')} from private network ${id} before deleting it`;
-      throw new CloudPrecondition({ reason: 'DetachingInstances', message, wokenBy: [], error: new CloudError({ provider: 'exoscale', service: 'api', operation: 'deletePrivateNetwork', code: 'InstancesAttached', kind: 'transient', message }) });
+      throw detachingFirst({ provider: 'exoscale', service: 'api' }, ids, id);
     }
     const operation = await cloud.deletePrivateNetwork(id);
     return operation && settle(cloud, operation, 'deletePrivateNetwork');

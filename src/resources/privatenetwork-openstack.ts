@@ -9,8 +9,8 @@ import { CloudError, isCloudError } from '../cloud/errors.ts';
 import type { NeutronNetwork, NeutronSubnet } from '../cloud/openstack/types.ts';
 import { formatPrefix, maskedPrefix, netmaskOf, parseCIDR, prefixLengthOf } from '../net/ip.ts';
 import { openstack } from '../providers/openstack.ts';
-import { CloudPrecondition, failed, kindOf, progressing, READY, type Adapter } from '../reconcile/adapter.ts';
-import { instanceChanges, instancesProgress, wantedInstances, type InstanceChanges, type KnownInstance } from './instance-set.ts';
+import { failed, kindOf, progressing, READY, type Adapter } from '../reconcile/adapter.ts';
+import { detachingFirst, instanceChanges, instancesProgress, wantedInstances, type InstanceChanges, type KnownInstance } from './instance-set.ts';
 import { activeOrAdminDown, adoptByName, canonicalIP, NEUTRON_POLL_MS, neutronResource, sameList } from './neutron.ts';
 
 /** The network, its subnet, the servers with an interface on it, and the project's servers (undefined: the cloud has no Nova). */
@@ -159,8 +159,7 @@ export const privateNetworkOnOpenStack: Adapter<PrivateNetworkResource, PrivateN
     // Nova's ports keep the network in use: detach them first, whoever attached them.
     if (attached.size > 0) {
       for (const [server, { port }] of attached) await cloud.nova.detachInterface(server, port);
-      const message = `detaching server(s) ${[...attached.keys()].join(', ')} from network ${id} before deleting it`;
-      throw new CloudPrecondition({ reason: 'DetachingInstances', message, wokenBy: [], error: new CloudError({ provider: 'openstack', service: 'network', operation: 'deleteNetwork', code: 'InstancesAttached', kind: 'transient', message }) });
+      throw detachingFirst({ provider: 'openstack', service: 'network' }, [...attached.keys()], id);
     }
     await members.delete(cloud, id);
   },

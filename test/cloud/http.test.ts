@@ -1,14 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CloudError } from '../../src/cloud/errors.ts';
 import { HttpClient, type HttpClientOptions } from '../../src/cloud/http.ts';
 import { Redactor } from '../../src/cloud/redact.ts';
+import { selfSignedCertificate, type TlsMaterial } from '../support/tls.ts';
 import { startServer, type Handler, type TestServer } from './server.ts';
 
 function client(options: Partial<HttpClientOptions> = {}): HttpClient {
@@ -408,19 +405,11 @@ describe('redaction', () => {
 });
 
 describe('TLS', () => {
-  let dir: string;
-  let material: { key: string; cert: string };
+  let material: TlsMaterial;
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cloudnet-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
-    material = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    material = selfSignedCertificate();
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function withTls(body: (url: string) => Promise<void>): Promise<void> {
     const server = await startServer(() => ({ status: 200, body: { secure: true } }), material);

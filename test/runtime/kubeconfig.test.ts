@@ -1,32 +1,21 @@
 // One connection pool to an API server reached over TLS: client-node alone opens a connection per
 // request when the kubeconfig has a CA; reuseConnections() keeps one pool while the TLS settings stay.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reuseConnections } from '../../src/runtime/kubeconfig.ts';
 import { startServer, type TestServer } from '../cloud/server.ts';
+import { selfSignedCertificate, type TlsMaterial } from '../support/tls.ts';
 
-let dir: string;
-let material: { key: string; cert: string };
+let material: TlsMaterial;
 let server: TestServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cloudnet-kube-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  material = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  material = selfSignedCertificate();
   server = await startServer(() => ({ status: 200, body: { kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] } }), material);
 });
 
 afterAll(async () => {
   await server.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function kubeConfig(): KubeConfig {

@@ -1,11 +1,11 @@
 // The simulator run as a process (dev/sim/exoscale/main.ts), as `make dev` or a shell would run it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CREDENTIALS } from '../../../dev/sim/exoscale/index.ts';
+import { startAnnounced, stopProcess } from '../../support/process.ts';
 import { send, sign } from './client.ts';
 
 describe('the Exoscale simulator as a process', () => {
@@ -16,21 +16,12 @@ describe('the Exoscale simulator as a process', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'exosim-'));
-    child = spawn(process.execPath, [join(import.meta.dirname, '../../../dev/sim/exoscale/main.ts'), '--port', '0', '--operation-polls', '0', '--instances', 'web,db', '--write-env-file', join(dir, 'sim.env')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    firstLine = await new Promise<string>((resolve, reject) => {
-      lines.once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`simulator exited with ${String(code)}`)));
-    });
+    ({ child, firstLine } = await startAnnounced(join(import.meta.dirname, '../../../dev/sim/exoscale/main.ts'), ['--port', '0', '--operation-polls', '0', '--instances', 'web,db', '--write-env-file', join(dir, 'sim.env')]));
     ready = JSON.parse(firstLine) as typeof ready;
   });
 
   afterAll(async () => {
-    if (child.pid !== undefined && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(child.pid, 'SIGTERM');
-      await exited;
-    }
+    await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -55,9 +46,6 @@ describe('the Exoscale simulator as a process', () => {
   });
 
   it('stops on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    if (child.pid === undefined) throw new Error('simulator process has no pid');
-    process.kill(child.pid, 'SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopProcess(child)).toBe(0);
   });
 });

@@ -1,11 +1,11 @@
 // The real `openstack` CLI (python3-openstackclient / openstacksdk) against the simulator run as a process.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnnounced, stopProcess } from '../../support/process.ts';
 
 const run = promisify(execFile);
 // `make test` installs the CLI (python3-openstackclient); without it these tests fail, never skip.
@@ -17,21 +17,13 @@ describe('the simulator as a process', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ossim-'));
-    child = spawn(process.execPath, [join(import.meta.dirname, '../../../dev/sim/openstack/main.ts'), '--port', '0', '--clouds-yaml', join(dir, 'clouds.yaml'), '--compute', '--build-ms', '50', '--task-ms', '50'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    const first = await new Promise<string>((resolve, reject) => {
-      lines.once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`simulator exited with ${String(code)}`)));
-    });
-    url = (JSON.parse(first) as { url: string }).url;
+    const started = await startAnnounced(join(import.meta.dirname, '../../../dev/sim/openstack/main.ts'), ['--port', '0', '--clouds-yaml', join(dir, 'clouds.yaml'), '--compute', '--build-ms', '50', '--task-ms', '50']);
+    child = started.child;
+    url = (JSON.parse(started.firstLine) as { url: string }).url;
   });
 
   afterAll(async () => {
-    if (child.pid !== undefined && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(child.pid, 'SIGTERM');
-      await exited;
-    }
+    await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -135,9 +127,6 @@ describe('the simulator as a process', () => {
   }, 120_000);
 
   it('stops on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    if (child.pid === undefined) throw new Error('simulator process has no pid');
-    process.kill(child.pid, 'SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopProcess(child)).toBe(0);
   });
 });
