@@ -232,6 +232,13 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
   userMarks(resource: R): M;
   /** Resources marked as the object `uid`'s. */
   listOwned(cloud: C, uid: string): Promise<O[]>;
+  /**
+   * Every resource carrying the operator's managed mark, all pages, observed as get() observes
+   * one: the drift checks of all objects of the kind on one ProviderConfig share it (a cloud
+   * that cannot filter by marks lists whatever holds them, e.g. a zone's networks). Without it,
+   * each drift check is a get().
+   */
+  listManaged?(cloud: C): Promise<O[]>;
   /** Replaces the resource's marks; returns the resource as it now is. */
   setMarks(cloud: C, observed: O, marks: M): Promise<O>;
   /**

@@ -11,7 +11,8 @@ import { create } from './create.ts';
 import { classify, precondition, QUOTA_RETRY_MS } from './errors.ts';
 import { finalize, type Finalizing } from './finalize.ts';
 import type { ClusterView, ObjectWriter } from './kube.ts';
-import { after, driftCheckAfter, Memory } from './memory.ts';
+import { Listings } from './listing.ts';
+import { after, driftCheckAfter, DRIFT_CHECK_DUE, Memory } from './memory.ts';
 import { observe } from './observe.ts';
 import { isManaged, Outcome, RESYNC, type Pass, type Reconciling, type References, type SecretData } from './pass.ts';
 import type { Provider, ProviderLookup } from './provider.ts';
@@ -55,6 +56,7 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
   readonly adapter: Reconciling['adapter'];
   readonly clock: Clock;
   readonly memory: Memory;
+  readonly listings: Listings | undefined;
   readonly cluster: ClusterView;
   readonly writer: ObjectWriter<ManagedObject>;
   readonly #o: ManagedReconcilerOptions<R, F, S, O, C, M>;
@@ -65,6 +67,8 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     this.adapter = options.adapter as Reconciling['adapter'];
     this.clock = options.clock ?? systemClock;
     this.memory = new Memory({ backoff: options.backoff, resyncPeriodMs: options.resyncPeriodMs, clock: this.clock });
+    const { listManaged } = this.adapter;
+    this.listings = listManaged && new Listings({ list: (cloud) => listManaged(cloud), id: (o) => this.adapter.id(o), now: () => this.clock.now() });
     this.cluster = options.cluster;
     this.writer = options.writer as ObjectWriter<ManagedObject>;
   }
@@ -97,7 +101,9 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
   async #reconcileLive(pass: Pass): Promise<ReconcileResult> {
     const cloud = this.client(pass.obj);
     const refs = resolveReferences(this, this.cluster, pass.obj);
-    const held = this.memory.steady(pass.obj, refs) ?? this.memory.stallHeld(pass.key, pass.obj);
+    const steady = this.memory.steady(pass.obj, refs);
+    const driftCheck = steady === DRIFT_CHECK_DUE;
+    const held = driftCheck ? undefined : (steady ?? this.memory.stallHeld(pass.key, pass.obj));
     if (held) return held;
     // The finalizer goes on before the first cloud mutation: an object without it has made nothing yet.
     const neverCreated = !hasFinalizer(pass.obj, FINALIZER);
@@ -110,12 +116,14 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     // A deletion outside of finalizing is a recreate under way.
     if (operation?.action === 'delete') await awaitRecreate(this, pass, cloud);
     else if (operation) await awaitOperation(this, pass, cloud, operation);
-    const observed = (await observe(this, pass, cloud, refs, { neverCreated })) ?? (await create(this, pass, cloud, refs.resolved));
+    const observed = (await observe(this, pass, cloud, refs, { neverCreated, driftCheck })) ?? (await create(this, pass, cloud, refs.resolved));
     const progress = this.adapter.progress(observed, pass.obj.spec.resource);
     if (progress.state === 'failed' && progress.recreate && isManaged(pass.obj)) return this.#finish(pass, await recreate(this, pass, cloud, observed, progress.message));
     // A resource in transition refuses changes, and one that failed cannot take them.
     const settled = progress.state === 'ready' || (progress.state === 'progressing' && !progress.busy);
     const current = isManaged(pass.obj) && settled ? await update(this, pass, cloud, refs.resolved, observed) : observed;
+    // An update's answer is the resource as of now, not as the listing saw it.
+    if (current !== observed) pass.observedAt = undefined;
     return this.#finish(pass, complete(this, pass, current, refs));
   }
 

@@ -2,7 +2,8 @@
 // and restarts. Clouds mark resources differently (Neutron and Nova tags, Exoscale labels); the
 // reconciler works with any style through this one interface.
 
-const MANAGED = 'cloudnet-managed';
+/** The mark of every resource the operator manages: what drift checks list by. */
+export const MANAGED = 'cloudnet-managed';
 const UID = 'cloudnet-uid';
 
 /** How a cloud's marks of type M are built and compared. */
@@ -50,6 +51,9 @@ export function ownerLabelsOfTags(tags: readonly string[]): Labels {
   const uid = tags.find((t) => t.startsWith(`${UID}:`))?.slice(UID.length + 1);
   return uid === undefined ? {} : ownerLabels(uid);
 }
+
+/** Whether the labels mark a resource as one the operator manages. */
+export const isManagedLabels = (labels: Labels): boolean => labels[MANAGED] === 'true';
 
 /** Whether the labels tie a resource to the object `uid`. */
 export const labelsOwnedBy = (labels: Labels, uid: string): boolean => labels[UID] === uid;

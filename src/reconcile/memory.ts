@@ -15,6 +15,8 @@ const MAX_REQUEUE_MS = 24 * 3_600_000;
 export const after = (ms: number): { requeueAfter: number } => ({ requeueAfter: Math.min(ms, MAX_REQUEUE_MS) });
 /** The next drift check: routine work, behind whatever users asked for. */
 export const driftCheckAfter = (ms: number): { requeueAfter: number; routine: true } => ({ ...after(ms), routine: true });
+/** steady(): in sync, and the drift check is due (a listing of the kind may serve it). */
+export const DRIFT_CHECK_DUE = 'driftCheckDue';
 
 export class Memory {
   readonly backoff: Backoff;
@@ -40,6 +42,12 @@ export class Memory {
     this.#resyncPeriodMs = options.resyncPeriodMs;
   }
 
+  /** When the object's resource was last observed: the later of status.lastSyncTime and this process's own last sync (0: never). */
+  lastSyncOf(obj: ManagedObject): number {
+    const recorded = obj.status?.lastSyncTime;
+    return Math.max(recorded === undefined ? 0 : Date.parse(recorded), this.lastSync.get(obj.metadata.uid ?? '') ?? 0);
+  }
+
   /** When the next drift check of a synced object is due (Infinity: never), from the later of status.lastSyncTime and this process's own last sync. */
   resyncDue(obj: ManagedObject): number {
     const period = this.resyncPeriod(obj);
@@ -63,9 +71,9 @@ export class Memory {
   /**
    * Steady state: in sync for this generation (Ready, or waiting only for non-blocking references
    * that have not changed since), same resolved references as at the last sync, and the resync
-   * not due yet -> no cloud call, just come back when it is due.
+   * not due yet -> no cloud call, just come back when it is due. DRIFT_CHECK_DUE: in sync, but due.
    */
-  steady(obj: ManagedObject, refs: { fingerprint: string; pending: readonly string[] }): ReconcileResult | undefined {
+  steady(obj: ManagedObject, refs: { fingerprint: string; pending: readonly string[] }): ReconcileResult | typeof DRIFT_CHECK_DUE | undefined {
     const { status, metadata } = obj;
     if (!status?.id || !status.lastSyncTime || status.observedGeneration !== metadata.generation || status.pendingOperation) return undefined;
     const uid = metadata.uid ?? '';
@@ -79,7 +87,7 @@ export class Memory {
     }
     const due = this.resyncDue(obj);
     const now = this.#clock.now();
-    if (due <= now) return undefined;
+    if (due <= now) return DRIFT_CHECK_DUE;
     // After a restart nothing is remembered: lastSyncTime decides, and these references become the baseline.
     if (known === undefined) this.synced.set(uid, refs.fingerprint);
     return due === Infinity ? {} : driftCheckAfter(due - now);

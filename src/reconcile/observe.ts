@@ -16,14 +16,15 @@ const UNKNOWN_OFFSET_SLACK_MS = 60_000;
  * The resource, adopted or imported where it was found another way than by id; undefined: none,
  * create it. `neverCreated`: the object had no finalizer, so no create was ever sent for it (its
  * uid, which the marks carry, is its own): there is nothing to look for by marks or intent.
+ * `driftCheck`: the object is in sync and its drift check is due, so the kind's listing may serve.
  */
-export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: References, options: { neverCreated?: boolean } = {}): Promise<unknown> {
+export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: References, options: { neverCreated?: boolean; driftCheck?: boolean } = {}): Promise<unknown> {
   const { adapter } = r;
   const { obj } = pass;
   const managed = isManaged(obj);
   const id = obj.status?.id;
   if (id) {
-    const found = await adapter.get(cloud, id);
+    const found = (options.driftCheck ? await listed(r, pass, cloud, id) : undefined) ?? (await adapter.get(cloud, id));
     if (found) return found;
     if (!managed) throw r.retry(pass, 'reconciling', 'NotFound', `${adapter.kind} ${id} no longer exists in the cloud; waiting for it to reappear`);
     r.event(obj, 'Warning', 'Recreating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`);
@@ -43,6 +44,18 @@ export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: 
   }
   // An adopted resource deleted outside the operator is recreated like any other, not imported again.
   return recreating ? undefined : importResource(r, pass, cloud, refs.imports);
+}
+
+/**
+ * The resource as the kind's latest listing shows it, if one begun since the object's last sync,
+ * and within its drift-check period, does.
+ */
+async function listed(r: Reconciling, pass: Pass, cloud: unknown, id: string): Promise<unknown> {
+  if (!r.listings || typeof cloud !== 'object' || cloud === null) return undefined;
+  const since = Math.max(r.memory.lastSyncOf(pass.obj), r.clock.now() - r.memory.resyncPeriod(pass.obj));
+  const found = await r.listings.find(cloud, id, since);
+  if (found) pass.observedAt = found.at;
+  return found?.observed;
 }
 
 /** Several resources carry this object's marks (a create retried after a lost answer): keep the oldest, delete the rest. */

@@ -4,6 +4,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { ReconcileContext } from '../runtime/controller.ts';
 import type { EventType } from '../runtime/events.ts';
 import type { Adapter, ManagedObject, ResolvedRefs } from './adapter.ts';
+import type { Listings } from './listing.ts';
 import type { Memory } from './memory.ts';
 import type { ConditionChange, Phase, StatusChange } from './status.ts';
 
@@ -31,6 +32,8 @@ export interface Pass {
   generation: number | undefined;
   obj: ManagedObject;
   log: ReconcileContext['log'];
+  /** When what the reconcile acts on was observed, if earlier than now (a listing served its drift check). */
+  observedAt?: number;
 }
 
 /** The references of one reconcile, resolved. */
@@ -59,6 +62,8 @@ export interface Reconciling {
   adapter: Adapter<unknown, unknown, unknown, unknown, unknown, unknown>;
   clock: Clock;
   memory: Memory;
+  /** The kind's listings of marked resources, when the adapter can list them (drift checks use them). */
+  listings?: Listings;
   /** Writes the status change if it changes anything; the pass keeps the fresher object. */
   write(pass: Pass, change: StatusChange): Promise<void>;
   event(obj: ManagedObject, type: EventType, reason: string, message: string): void;

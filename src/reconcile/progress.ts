@@ -45,10 +45,11 @@ export function complete(r: Reconciling, pass: Pass, observed: unknown, refs: Re
   const { adapter } = r;
   const id = adapter.id(observed);
   r.memory.synced.set(pass.obj.metadata.uid ?? '', refs.fingerprint);
-  r.memory.lastSync.set(pass.obj.metadata.uid ?? '', r.clock.now());
+  const syncedAt = pass.observedAt ?? r.clock.now();
+  r.memory.lastSync.set(pass.obj.metadata.uid ?? '', syncedAt);
   r.memory.stalled.delete(pass.key);
   r.memory.refused.delete(pass.key);
-  const change: StatusChange = { id, resource: adapter.summarize(observed), synced: true, pendingCreate: null };
+  const change: StatusChange = { id, resource: adapter.summarize(observed), syncedAt, pendingCreate: null };
   const progress = adapter.progress(observed, pass.obj.spec.resource);
   if (progress.state === 'progressing') return new Outcome(reconciling(progress.reason, progress.message), progress.pollAfterMs, change);
   if (progress.state === 'failed') {

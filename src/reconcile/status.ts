@@ -22,11 +22,11 @@ export interface StatusChange<S = unknown> {
   id?: string | null;
   resource?: S;
   /**
-   * The cloud resource was just observed: lastSyncTime = now, when anything else in status changes
-   * or it is older than LAST_SYNC_REFRESH_MS (a drift check that finds nothing writes nothing; the
-   * reconciler remembers the sync itself).
+   * When the cloud resource was observed (a listing began, or now): lastSyncTime is set to it when
+   * anything else in status changes or it is older than LAST_SYNC_REFRESH_MS (a drift check that
+   * finds nothing writes nothing; the reconciler remembers the sync itself).
    */
-  synced?: boolean;
+  syncedAt?: number;
   /** null clears it. */
   pendingCreate?: PendingCreate | null;
   /** null clears it. */
@@ -65,10 +65,11 @@ export function nextStatus<S>(obj: ManagedObject<unknown, unknown, S>, change: S
   if (change.condition) conditions = applyCondition(conditions, change.condition, generation, date);
   next.conditions = conditions;
   if (generation !== undefined && change.condition) next.observedGeneration = generation;
-  if (change.synced) {
+  if (change.syncedAt !== undefined) {
     const recorded = next.lastSyncTime === undefined ? undefined : Date.parse(next.lastSyncTime);
     const fresh = recorded !== undefined && now - recorded < LAST_SYNC_REFRESH_MS;
-    if (!fresh || !isDeepStrictEqual(next, obj.status ?? {})) next.lastSyncTime = kubeTime(now);
+    const synced = Math.max(change.syncedAt, recorded ?? 0);
+    if (!fresh || !isDeepStrictEqual(next, obj.status ?? {})) next.lastSyncTime = kubeTime(synced);
   }
   return next;
 }

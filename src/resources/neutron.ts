@@ -5,7 +5,7 @@ import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import { TAG_CREATION_EXTENSION, type NeutronCollection } from '../cloud/openstack/neutron.ts';
 import type { NeutronFixedIpRequest, NeutronHostRoute, NeutronStandardAttrs } from '../cloud/openstack/types.ts';
 import { failed, progressing, READY, type Adapter, type IntentAdoption, type Progress, type ResolvedRefs } from '../reconcile/adapter.ts';
-import { ownerTag, tagMarks } from '../reconcile/marks.ts';
+import { MANAGED, ownerTag, tagMarks } from '../reconcile/marks.ts';
 
 /** What the shared members use of a kind's collection. */
 type Collection<T extends NeutronStandardAttrs> = Pick<NeutronCollection<T, Record<string, unknown>>, 'get' | 'list' | 'update' | 'delete' | 'replaceTags'>;
@@ -21,6 +21,7 @@ export type NeutronMembers<T extends NeutronStandardAttrs> = Pick<
   Adapter<{ tags?: string[] }, unknown, unknown, T, OpenStackClient>,
   'get' | 'listOwned' | 'delete' | 'marks' | 'marksOf' | 'userMarks' | 'marksOnCreate' | 'id' | 'createdAt'
 > & {
+  listManaged(cloud: OpenStackClient): Promise<T[]>;
   /** Needs nothing of the desired state: an adapter's own update may call it. */
   update(cloud: OpenStackClient, observed: T, patch: Record<string, unknown>): Promise<T>;
   setMarks<O extends T>(cloud: OpenStackClient, observed: O, tags: readonly string[]): Promise<O>;
@@ -35,6 +36,7 @@ export function neutronResource<T extends NeutronStandardAttrs>(collection: (clo
   return {
     get: (cloud, id) => collection(cloud).get(id),
     listOwned: (cloud, uid) => collection(cloud).list({ tags: [ownerTag(uid)] }),
+    listManaged: (cloud) => collection(cloud).list({ tags: [MANAGED] }),
     update: (cloud, observed, patch) => collection(cloud).update(observed.id, patch, observed.revision_number),
     delete: (cloud, id) => collection(cloud).delete(id),
     marks: tagMarks,
@@ -45,6 +47,19 @@ export function neutronResource<T extends NeutronStandardAttrs>(collection: (clo
     id: (o) => o.id,
     createdAt: (o) => o.created_at,
   };
+}
+
+/** Values per request of a filter that matches any of many (a request line has a length limit: Neutron's is 16 KiB). */
+const VALUES_PER_REQUEST = 100;
+
+/**
+ * What `list` finds for any of `values` (ids of networks, routers, servers...), in as few
+ * requests as the request line allows: a listing of many resources looks up their parts at once.
+ */
+export async function listForEach<T>(values: readonly string[], list: (some: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < values.length; i += VALUES_PER_REQUEST) out.push(...(await list(values.slice(i, i + VALUES_PER_REQUEST))));
+  return out;
 }
 
 /** Intent adoption for a Neutron kind: candidates by name (and scope), timestamps in Neutron's clock. */

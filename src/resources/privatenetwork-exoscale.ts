@@ -8,7 +8,7 @@ import { operationPollAfterMs, retryable } from '../cloud/exoscale/operations.ts
 import type { Instance, Operation, PrivateNetwork, PrivateNetworkFields, PrivateNetworkOptions } from '../cloud/exoscale/types.ts';
 import { exoscale } from '../providers/exoscale.ts';
 import { accepted, kindOf, type Accepted, type Adapter, type OperationStatus } from '../reconcile/adapter.ts';
-import { labelMarks, labelsOwnedBy, type Labels } from '../reconcile/marks.ts';
+import { isManagedLabels, labelMarks, labelsOwnedBy, type Labels } from '../reconcile/marks.ts';
 import { detachingFirst, instanceChanges, instancesProgress, type InstanceChanges } from './instance-set.ts';
 import { sameList } from './neutron.ts';
 
@@ -22,19 +22,25 @@ export interface ObservedExoscalePrivateNetwork {
   zone: string;
 }
 
-async function observe(cloud: ExoscaleClient, network: PrivateNetwork): Promise<ObservedExoscalePrivateNetwork> {
-  const instances = await cloud.listInstances();
+function withInstances(cloud: ExoscaleClient, network: PrivateNetwork, instances: Instance[]): ObservedExoscalePrivateNetwork {
   const leases = new Map((network.leases ?? []).map((l) => [l['instance-id'], l.ip]));
   const attached = new Map(instances.filter((i) => (i['private-networks'] ?? []).some((n) => n.id === network.id)).map((i) => [i.id, leases.get(i.id)]));
   return { network, attached, instances, zone: cloud.zone };
 }
+
+const observe = async (cloud: ExoscaleClient, network: PrivateNetwork): Promise<ObservedExoscalePrivateNetwork> => withInstances(cloud, network, await cloud.listInstances());
 
 async function get(cloud: ExoscaleClient, id: string): Promise<ObservedExoscalePrivateNetwork | undefined> {
   const network = await cloud.getPrivateNetwork(id);
   return network && observe(cloud, network);
 }
 
-const observeAll = (cloud: ExoscaleClient, networks: PrivateNetwork[]) => Promise.all(networks.map((n) => observe(cloud, n)));
+/** The zone's instances are listed once for all the networks. */
+async function observeAll(cloud: ExoscaleClient, networks: PrivateNetwork[]): Promise<ObservedExoscalePrivateNetwork[]> {
+  if (networks.length === 0) return [];
+  const instances = await cloud.listInstances();
+  return networks.map((n) => withInstances(cloud, n, instances));
+}
 
 /** The writable fields the spec sets (labels are marks: the reconciler keeps them). */
 function fields(r: PrivateNetworkResource, name: string): PrivateNetworkFields {
@@ -125,6 +131,7 @@ export const privateNetwork: Adapter<PrivateNetworkResource, PrivateNetworkImpor
   userMarks: (r) => r.labels ?? {},
   // The API lists a zone's networks whole, without filters: the labels are matched here.
   listOwned: async (cloud, uid) => observeAll(cloud, (await cloud.listPrivateNetworks()).filter((n) => labelsOwnedBy(n.labels ?? {}, uid))),
+  listManaged: async (cloud) => observeAll(cloud, (await cloud.listPrivateNetworks()).filter((n) => isManagedLabels(n.labels ?? {}))),
   async setMarks(cloud, o, labels) {
     const operation = labelMarks.isEmpty(labels) ? await cloud.resetPrivateNetworkField(o.network.id, 'labels') : await cloud.updatePrivateNetwork(o.network.id, { labels: { ...labels } });
     // Accepted is as good as done here: the API applies labels at once, and the drift check reads them back.

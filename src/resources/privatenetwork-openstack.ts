@@ -11,7 +11,7 @@ import { formatPrefix, maskedPrefix, netmaskOf, parseCIDR, prefixLengthOf } from
 import { openstack } from '../providers/openstack.ts';
 import { failed, kindOf, progressing, READY, type Adapter } from '../reconcile/adapter.ts';
 import { detachingFirst, instanceChanges, instancesProgress, wantedInstances, type InstanceChanges, type KnownInstance } from './instance-set.ts';
-import { activeOrAdminDown, adoptByName, canonicalIP, NEUTRON_POLL_MS, neutronResource, sameList } from './neutron.ts';
+import { activeOrAdminDown, adoptByName, canonicalIP, listForEach, NEUTRON_POLL_MS, neutronResource, sameList } from './neutron.ts';
 
 /** The network, its subnet, the servers with an interface on it, and the project's servers (undefined: the cloud has no Nova). */
 export interface ObservedOpenStackPrivateNetwork {
@@ -34,17 +34,26 @@ async function projectServers(cloud: OpenStackClient): Promise<KnownInstance[] |
   }
 }
 
-async function observe(cloud: OpenStackClient, network: NeutronNetwork): Promise<ObservedOpenStackPrivateNetwork> {
+/** The networks with their IPv4 subnets and ports, each looked up for all the networks at once, and the project's servers. */
+async function observeAll(cloud: OpenStackClient, networks: NeutronNetwork[]): Promise<ObservedOpenStackPrivateNetwork[]> {
+  if (networks.length === 0) return [];
+  const ids = networks.map((n) => n.id);
   const [subnets, ports, servers] = await Promise.all([
-    cloud.neutron.subnets.list({ filters: { network_id: network.id, ip_version: 4 } }),
-    cloud.neutron.ports.list({ filters: { network_id: network.id } }),
+    listForEach(ids, (some) => cloud.neutron.subnets.list({ filters: { network_id: some, ip_version: 4 } })),
+    listForEach(ids, (some) => cloud.neutron.ports.list({ filters: { network_id: some } })),
     projectServers(cloud),
   ]);
-  const attached = new Map(ports.filter((p) => COMPUTE_OWNER.test(p.device_owner) && p.device_id).map((p) => [p.device_id, { port: p.id, ip: p.fixed_ips[0]?.ip_address }]));
-  return { network, subnet: subnets[0], attached, servers };
+  const subnetOf = Map.groupBy(subnets, (s) => s.network_id);
+  const portsOf = Map.groupBy(ports, (p) => p.network_id);
+  return networks.map((network) => {
+    const attached = new Map(
+      (portsOf.get(network.id) ?? []).filter((p) => COMPUTE_OWNER.test(p.device_owner) && p.device_id).map((p) => [p.device_id, { port: p.id, ip: p.fixed_ips[0]?.ip_address }]),
+    );
+    return { network, subnet: subnetOf.get(network.id)?.[0], attached, servers };
+  });
 }
 
-const observeAll = (cloud: OpenStackClient, networks: NeutronNetwork[]) => Promise.all(networks.map((n) => observe(cloud, n)));
+const observe = async (cloud: OpenStackClient, network: NeutronNetwork): Promise<ObservedOpenStackPrivateNetwork> => (await observeAll(cloud, [network]))[0]!;
 
 const members = neutronResource<NeutronNetwork>((cloud) => cloud.neutron.networks);
 
@@ -112,6 +121,7 @@ export const privateNetworkOnOpenStack: Adapter<PrivateNetworkResource, PrivateN
   marksOf: (o) => o.network.tags ?? [],
   userMarks: (r) => labelTags(r.labels),
   listOwned: async (cloud, uid) => observeAll(cloud, await members.listOwned(cloud, uid)),
+  listManaged: async (cloud) => observeAll(cloud, await members.listManaged(cloud)),
   setMarks: async (cloud, o, tags) => ({ ...o, network: await members.setMarks(cloud, o.network, tags) }),
   marksOnCreate: members.marksOnCreate,
   intentAdoption: adoptByName(async (cloud, name) => observeAll(cloud, await cloud.neutron.networks.list({ filters: { name } }))),

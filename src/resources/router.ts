@@ -16,8 +16,8 @@ import type {
 } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
 import { kindOf, type Adapter, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
-import { ownerTag } from '../reconcile/marks.ts';
-import { activeOrAdminDown, adoptByName, canonicalIP, changedFields, defined, fromNeutronRoutes, neutronResource, sameRoutes, standardSummary, toFixedIpRequests, toNeutronRoutes } from './neutron.ts';
+import { MANAGED, ownerTag } from '../reconcile/marks.ts';
+import { activeOrAdminDown, adoptByName, canonicalIP, changedFields, defined, fromNeutronRoutes, listForEach, neutronResource, sameRoutes, standardSummary, toFixedIpRequests, toNeutronRoutes } from './neutron.ts';
 
 /** The router with the ports of its interfaces (Neutron reports those only as ports). */
 export type ObservedRouter = NeutronRouter & { interfacePorts: NeutronPort[] };
@@ -39,9 +39,14 @@ const DEFAULT_SNAT = true;
 
 async function withInterfaces(cloud: OpenStackClient, routers: NeutronRouter[]): Promise<ObservedRouter[]> {
   if (routers.length === 0) return [];
-  const ports = await cloud.neutron.ports.list({ filters: { device_id: routers.map((r) => r.id), device_owner: INTERFACE_OWNERS } });
+  const ports = await listForEach(
+    routers.map((r) => r.id),
+    (ids) => cloud.neutron.ports.list({ filters: { device_id: ids, device_owner: INTERFACE_OWNERS } }),
+  );
   return routers.map((r) => ({ ...r, interfacePorts: ports.filter((p) => p.device_id === r.id) }));
 }
+
+const tagged = async (cloud: OpenStackClient, tag: string): Promise<ObservedRouter[]> => withInterfaces(cloud, await cloud.neutron.routers.list({ tags: [tag] }));
 
 async function observe(cloud: OpenStackClient, id: string): Promise<ObservedRouter | undefined> {
   const found = await cloud.neutron.routers.get(id);
@@ -119,11 +124,12 @@ function references(r: RouterResource): Ref[] {
 
 export const router: Adapter<RouterResource, RouterImportFilter, RouterObserved, ObservedRouter, OpenStackClient> = {
   ...kindOf(routerKind, openstack),
-  // Overridden below: get, listOwned, update and delete also handle the router's interfaces.
+  // Overridden below: get, listOwned, listManaged, update and delete also handle the router's interfaces.
   ...neutronResource((cloud) => cloud.neutron.routers),
   references,
   get: observe,
-  listOwned: async (cloud, uid) => withInterfaces(cloud, await cloud.neutron.routers.list({ tags: [ownerTag(uid)] })),
+  listOwned: (cloud, uid) => tagged(cloud, ownerTag(uid)),
+  listManaged: (cloud) => tagged(cloud, MANAGED),
   listForImport: async (cloud, f) =>
     withInterfaces(cloud, await cloud.neutron.routers.list({ filters: { name: f.name, project_id: f.projectID }, tags: f.tags })),
   intentAdoption: adoptByName(async (cloud, name) => withInterfaces(cloud, await cloud.neutron.routers.list({ filters: { name } }))),

@@ -7,9 +7,11 @@ import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { InterfaceRequest, Nova } from '../cloud/openstack/nova.ts';
 import { TAGS_ON_CREATE_MICROVERSION } from '../cloud/openstack/nova.ts';
 import type { NovaFlavor, NovaInterface, NovaNetworkRequest, NovaServer } from '../cloud/openstack/nova-types.ts';
+import type { NeutronPort } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
 import { accepted, failed, kindOf, progressing, READY, type Adapter, type CreateRequest, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
-import { isOperatorLabel, labelMarks, labelsOwnedBy, ownerLabelsOfTags, ownerTag, tagMarks } from '../reconcile/marks.ts';
+import { isOperatorLabel, labelMarks, labelsOwnedBy, MANAGED, ownerLabelsOfTags, ownerTag, tagMarks } from '../reconcile/marks.ts';
+import { listForEach } from './neutron.ts';
 
 /** The server with its interfaces (Nova lists them apart) and its flavor's id (2.47+ embeds a copy without one). */
 export type ObservedServer = NovaServer & { interfaces: NovaInterface[]; flavorID: string | undefined };
@@ -63,15 +65,34 @@ function userData(r: ServerResource, secretData: CreateRequest<ServerResource>['
 
 const notFound = (operation: string, code: string, message: string) => new CloudError({ provider: 'openstack', service: 'compute', operation, status: 404, code, kind: 'notFound', message });
 
+const flavorIdOf = (known: Map<string, NovaFlavor>, server: NovaServer): string | undefined => [...known.values()].find((f) => f.name === server.flavor.original_name)?.id;
+
+/** A server still being built (or deleted) has no interfaces to list yet. */
+const hasInterfaces = (server: NovaServer): boolean => server.status !== 'BUILD' && server.status !== 'DELETED';
+
 async function observe(cloud: OpenStackClient, server: NovaServer): Promise<ObservedServer> {
   const known = await flavors(cloud.nova, false);
-  const flavorID = [...known.values()].find((f) => f.name === server.flavor.original_name)?.id;
-  // A server still being built (or deleted) has no interfaces to list yet.
-  const interfaces = server.status === 'BUILD' || server.status === 'DELETED' ? [] : await cloud.nova.listInterfaces(server.id);
-  return { ...server, interfaces, flavorID };
+  const interfaces = hasInterfaces(server) ? await cloud.nova.listInterfaces(server.id) : [];
+  return { ...server, interfaces, flavorID: flavorIdOf(known, server) };
 }
 
-const observeAll = (cloud: OpenStackClient, servers: NovaServer[]) => Promise.all(servers.map((s) => observe(cloud, s)));
+/** An interface as Nova's os-interface derives it from the server's Neutron port. */
+const interfaceOf = (port: NeutronPort): NovaInterface => ({
+  port_id: port.id,
+  net_id: port.network_id,
+  mac_addr: port.mac_address,
+  port_state: port.status,
+  fixed_ips: port.fixed_ips.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: ip.ip_address })),
+});
+
+/** Servers as observe() sees them, their interfaces read from their Neutron ports in a few requests, not one os-interface call each. */
+async function observeAll(cloud: OpenStackClient, servers: NovaServer[]): Promise<ObservedServer[]> {
+  if (servers.length === 0) return [];
+  const known = await flavors(cloud.nova, false);
+  const ports = await listForEach(servers.filter(hasInterfaces).map((s) => s.id), (ids) => cloud.neutron.ports.list({ filters: { device_id: ids } }));
+  const byServer = Map.groupBy(ports, (p) => p.device_id);
+  return servers.map((server) => ({ ...server, interfaces: hasInterfaces(server) ? (byServer.get(server.id) ?? []).map(interfaceOf) : [], flavorID: flavorIdOf(known, server) }));
+}
 
 /** What the networks of a spec ask for, in Nova's create shape ("none" for no network at all). */
 function networkRequests(r: ServerResource, refs: ResolvedRefs): NovaNetworkRequest[] | 'none' {
@@ -145,6 +166,8 @@ export const server: Adapter<ServerResource, ServerImportFilter, ServerObserved,
     const owned = (x: NovaServer) => (x.tags ?? []).includes(ownerTag(uid)) || labelsOwnedBy(x.metadata ?? {}, uid);
     return observeAll(cloud, (await cloud.nova.listServers({})).filter(owned));
   },
+  // Every server the operator made carries the managed tag once its create is through (below 2.52 the tags follow the create).
+  listManaged: async (cloud) => observeAll(cloud, await cloud.nova.listServers({ tags: [MANAGED] })),
   setMarks: async (cloud, observed, tags) => ({ ...observed, tags: await cloud.nova.replaceTags(observed.id, tags) }),
   createdAt: (o) => o.created,
   secretInputs: (r) => (r.userDataSecretRef ? [{ ...r.userDataSecretRef, field: 'userDataSecretRef' }] : []),

@@ -104,6 +104,8 @@ export class FakeCloud {
    * create's operation names the new widget's id only once it is done, unless `idAtOnce`.
    */
   async: { polls: number; pollAfterMs: number; idAtOnce?: boolean; fail?: { reason: string; message: string; retry?: boolean } } | undefined;
+  /** Widgets per page of a listing of the marked ones. */
+  pageSize = 100;
   /** How far the cloud's clock (created_at) is ahead of the operator's. */
   clockSkewMs = 0;
   /** What the client has learnt of clockSkewMs (undefined: nothing yet). */
@@ -192,6 +194,16 @@ const copy = <T>(v: T): T => structuredClone(v);
 const peerIds = (r: WidgetResource, refs: ResolvedRefs): string[] | undefined =>
   r.peerRefs?.flatMap((ref) => refs.find('Widget', ref.name) ?? []).sort();
 
+/** The widgets `marked` selects, a page (one call) at a time. */
+async function listPages(cloud: FakeCloud, marked: (w: CloudWidget) => boolean): Promise<CloudWidget[]> {
+  const all = [...cloud.widgets.values()].filter(marked);
+  const out: CloudWidget[] = [];
+  for (let page = 0; page === 0 || page * cloud.pageSize < all.length; page++) {
+    out.push(...cloud.call('list', { managed: true, page }, () => all.slice(page * cloud.pageSize, (page + 1) * cloud.pageSize).map(copy)));
+  }
+  return out;
+}
+
 /** The fake cloud as a provider plugin; the tests hand the reconciler its client directly. */
 export const fakeProvider: Provider<FakeCloud, Record<string, never>> = {
   name: 'fake',
@@ -226,6 +238,7 @@ export const widgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary,
   marksOf: (o) => o.tags,
   userMarks: (r) => r.tags ?? [],
   listOwned: async (cloud, uid) => cloud.call('list', { tag: ownerTag(uid) }, () => [...cloud.widgets.values()].filter((w) => w.tags.includes(ownerTag(uid))).map(copy)),
+  listManaged: async (cloud) => listPages(cloud, (w) => w.tags.includes('cloudnet-managed')),
   setMarks: async (cloud, o, tags) =>
     cloud.call('tags', { id: o.id, tags }, () => {
       const w = cloud.widgets.get(o.id)!;
@@ -291,6 +304,7 @@ export const labelWidgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSum
   marksOf: (o) => o.labels,
   userMarks: (r) => r.labels ?? {},
   listOwned: async (cloud, uid) => cloud.call('list', { label: uid }, () => [...cloud.widgets.values()].filter((w) => w.labels['cloudnet-uid'] === uid).map(copy)),
+  listManaged: async (cloud) => listPages(cloud, (w) => w.labels['cloudnet-managed'] === 'true'),
   setMarks: async (cloud, o, labels) =>
     cloud.call('tags', { id: o.id, labels }, () => {
       const w = cloud.widgets.get(o.id)!;

@@ -41,11 +41,11 @@ describe('ManagedReconciler: create and steady state', () => {
     expect(h.cloud.count()).toBe(calls);
     expect(h.kube.statusWrites).toBe(writes);
 
-    // Resync due: one observation (a get), no update since nothing drifted.
+    // Resync due: one observation (a listing of the marked widgets), no update since nothing drifted.
     h.clock.advance(400_000);
     await h.reconcile('a');
     expect(h.cloud.count() - calls).toBe(1);
-    expect(h.cloud.count('get')).toBe(1);
+    expect(h.cloud.count('list')).toBe(1);
     expect(h.cloud.count('update')).toBe(0);
   });
 
@@ -63,7 +63,7 @@ describe('ManagedReconciler: create and steady state', () => {
       expect(wait).toBeGreaterThanOrEqual(53_000);
       expect(wait).toBeLessThanOrEqual(66_000);
     }
-    expect(h.cloud.count('get')).toBeGreaterThanOrEqual(50);
+    expect(h.cloud.count('list')).toBeGreaterThanOrEqual(50);
     expect(h.kube.statusWrites).toBe(writes);
     expect(h.kube.get('a').status!.lastSyncTime).toBe(created);
     // An hour on, the next check writes lastSyncTime again.
@@ -78,6 +78,48 @@ describe('ManagedReconciler: create and steady state', () => {
     expect(h.cloud.count('update')).toBe(1);
     expect(h.cloud.widgets.get('w-1')!.name).toBe('a');
     expect(h.kube.events.map((e) => e.reason)).toContain('Updated');
+  });
+
+  it('the drift checks of N objects cost ceil(N / page size) list calls a round, write no status, and still correct drift and recreate', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    h.cloud.pageSize = 10;
+    const names = Array.from({ length: 25 }, (_, i) => `w${i}`);
+    const due = new Map<string, number>();
+    for (const name of names) {
+      h.kube.create(name, { resource: { size: 1 } });
+      due.set(name, h.clock.now() + ((await h.reconcile(name)) as { requeueAfter: number }).requeueAfter);
+    }
+    // Each object is reconciled when its own check is due, as the work queue would.
+    const round = async (): Promise<void> => {
+      const end = h.clock.now() + 70_000;
+      for (;;) {
+        const [name, at] = [...due].sort((a, b) => a[1] - b[1])[0]!;
+        if (at > end) return;
+        h.clock.t = Math.max(h.clock.t, at);
+        due.set(name, h.clock.now() + ((await h.reconcile(name)) as { requeueAfter: number }).requeueAfter);
+      }
+    };
+    const writes = h.kube.statusWrites;
+    const calls = h.cloud.count();
+    await round();
+    await round();
+    await round();
+    // One listing per round at most (3 pages each), and after the first the checks are aligned on it.
+    const lists = h.cloud.count('list');
+    expect(h.cloud.count() - calls).toBe(lists);
+    expect(lists).toBe(3 * 3);
+    expect(h.kube.statusWrites).toBe(writes);
+
+    // Drift the listing shows is corrected; a resource it does not show is looked up, and recreated.
+    const drifted = h.kube.get('w3').status!.id!;
+    const deleted = h.kube.get('w7').status!.id!;
+    h.cloud.widgets.get(drifted)!.size = 9;
+    h.cloud.widgets.delete(deleted);
+    await round();
+    expect(h.cloud.widgets.get(drifted)!.size).toBe(1);
+    expect(h.cloud.calls.filter((c) => c.op === 'get').map((c) => c.detail)).toEqual([deleted]);
+    expect(h.kube.get('w7').status!.id).not.toBe(deleted);
+    expect(h.cloud.count('create')).toBe(names.length + 1);
   });
 
   it('after a restart, objects whose lastSyncTime is an hour old are checked spread over one period, not all at once', async () => {

@@ -522,6 +522,9 @@ export function useScenarioLifecycle<S extends ScenarioBase, O>(begin: (cluster:
 /** OpenStack scenarios (see useScenarioLifecycle). */
 export const useScenarios = (): { start(options?: ScenarioOptions): Promise<Scenario> } => useScenarioLifecycle(Scenario.start);
 
+/** The listings of the operator's marked resources at `path` so far: what drift checks cost. */
+export const managedListings = (s: Scenario, path: RegExp): number => s.calls.list({ method: 'GET', path }).filter((c) => c.query.tags === 'cloudnet-managed').length;
+
 /**
  * Events for the object (reconciles without a spec change) make no cloud call matching `calls`,
  * e.g. a stalled object does not retry the request the cloud refused.

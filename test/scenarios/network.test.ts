@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkResource } from '../../src/api/network.ts';
 import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { network as networkAdapter } from '../../src/resources/network.ts';
-import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, manifest, realCloud, until, useScenarios } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, managedListings, manifest, realCloud, until, useScenarios } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -66,6 +66,24 @@ describe('Network', () => {
     const recreated = await s.waitFor('Network', 'drift', (o) => !!o?.status?.id && o.status.id !== id && condition(o, 'Ready')?.status === 'True');
     expect(await s.cloud.neutron.networks.get(recreated!.status!.id as string)).toMatchObject({ name: 'drift', description: 'desired' });
     await s.waitEvent('drift', 'Recreating');
+  });
+
+  it('the drift checks of many networks share one listing a period: no GET by id, no update', async () => {
+    const s = await start(FAST_RESYNC);
+    const names = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5'];
+    for (const name of names) await s.apply(network(name, { resource: {} }));
+    for (const name of names) await s.waitReady('Network', name);
+    const byId = () => s.calls.count({ method: 'GET', path: /\/networks\/[^/]+$/ });
+    const gets = byId();
+    const puts = s.calls.count({ method: 'PUT' });
+    const listings = managedListings(s, /\/networks$/);
+    const started = Date.now();
+    await until('three drift-check rounds', () => managedListings(s, /\/networks$/) >= listings + 3, 10_000);
+    // The periods are 1 s ±10%: one listing each round serves all six checks.
+    const rounds = (Date.now() - started) / 900 + 1;
+    expect(managedListings(s, /\/networks$/) - listings).toBeLessThanOrEqual(Math.ceil(rounds));
+    expect(byId()).toBe(gets);
+    expect(s.calls.count({ method: 'PUT' })).toBe(puts);
   });
 
   it('imports by id (Managed: adopted, tagged, deleted with the object)', async () => {

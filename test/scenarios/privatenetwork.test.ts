@@ -134,6 +134,24 @@ describe.skipIf(realCloud)('PrivateNetwork', () => {
     expect(inCloud(s, recreated!)).toMatchObject({ description: 'kept', labels: ownerLabels(ready) });
   });
 
+  it('the drift checks of several networks share one zone listing a period: no GET by id', async () => {
+    const s = await start({ controllers: { resyncPeriodMs: 1000 } });
+    const names = ['d0', 'd1', 'd2', 'd3'];
+    for (const name of names) await s.apply(privateNetwork(name, { resource: { description: name } }));
+    for (const name of names) await s.waitFor('PrivateNetwork', name, (o) => condition(o, 'Ready')?.status === 'True');
+    const count = (operation: string) => s.calls.count({ operation });
+    const [gets, lists, instances, mutations] = [count('get-private-network'), count('list-private-networks'), count('list-instances'), s.calls.count({ method: /^(POST|PUT|DELETE)$/ })];
+    const started = Date.now();
+    await until('three drift-check rounds', () => count('list-instances') >= instances + 3, 10_000);
+    // The periods are 1 s ±10%: each round one list of the zone's networks and one of its instances serves all four.
+    const rounds = Math.ceil((Date.now() - started) / 900 + 1);
+    expect(count('list-private-networks') - lists).toBeLessThanOrEqual(rounds);
+    // (The last round's instance list may still be on its way.)
+    expect(count('list-private-networks') - lists - (count('list-instances') - instances)).toBeLessThanOrEqual(1);
+    expect(count('get-private-network')).toBe(gets);
+    expect(s.calls.count({ method: /^(POST|PUT|DELETE)$/ })).toBe(mutations);
+  });
+
   it('the example of examples/exoscale/ reaches Ready with its instances attached', async () => {
     const s = await start();
     const dir = new URL('../../examples/exoscale/', import.meta.url);
