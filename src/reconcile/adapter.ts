@@ -259,6 +259,13 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
   create(cloud: C, desired: CreateRequest<R>, marks: M): Promise<O | Accepted>;
   /** Only the changed mutable fields (marks excluded: the reconciler keeps them), or undefined. */
   diff(desired: Desired<R>, observed: O): Record<string, unknown> | undefined;
+  /**
+   * Whether every field update() sends is conditional on the observed revision (a stale one is
+   * refused as staleRevision) and the marks are replaced whole: a spec change may then be diffed
+   * against the last observation this process made, without reading the resource first (a refusal
+   * rereads it once). Default false.
+   */
+  conditionalUpdate?: boolean;
   /** Sends `patch` (from diff); `desired` is what it was computed from. */
   update(cloud: C, observed: O, patch: Record<string, unknown>, desired: Desired<R>): Promise<O | Accepted>;
   /** Deletes the resource (one already gone counts as deleted); Accepted while the cloud is still at it. */

@@ -10,6 +10,9 @@ import { Backoff, firstResyncAfterRestart, kubeTime, resyncDueAt, resyncPeriodMs
 
 export const WAITING = 'WaitingForDependency';
 
+/** How many in-sync observations are kept for spec changes to diff against (the most recently synced). */
+const RECENT_OBSERVATIONS = 1_000;
+
 /** Longer waits are taken in steps: timers overflow past 2^31 ms (24.8 days) and would fire at once. */
 const MAX_REQUEUE_MS = 24 * 3_600_000;
 export const after = (ms: number): { requeueAfter: number } => ({ requeueAfter: Math.min(ms, MAX_REQUEUE_MS) });
@@ -25,6 +28,8 @@ export class Memory {
   readonly synced = new Map<string, string>();
   /** uid -> when this process last observed the cloud resource (status.lastSyncTime is written only when status changes, or hourly). */
   readonly lastSync = new Map<string, number>();
+  /** uid -> the resource as last observed Ready, and when (conditionalUpdate kinds; the most recent RECENT_OBSERVATIONS). */
+  readonly #recent = new Map<string, { id: string; observed: unknown; at: number }>();
   /** key -> the generation that stalled and when a retry is allowed anyway (the resync). */
   readonly stalled = new Map<string, { generation: number | undefined; retryAt: number }>();
   /** Keys whose last create the cloud refused with an answer: it created nothing, so the next needs no lookup. */
@@ -93,6 +98,20 @@ export class Memory {
     return due === Infinity ? {} : driftCheckAfter(due - now);
   }
 
+  /** Keeps the in-sync observation of `uid`, dropping the least recently kept beyond the bound. */
+  keepObservation(uid: string, id: string, observed: unknown, at: number): void {
+    this.#recent.delete(uid);
+    this.#recent.set(uid, { id, observed, at });
+    if (this.#recent.size > RECENT_OBSERVATIONS) this.#recent.delete(this.#recent.keys().next().value!);
+  }
+
+  /** The kept observation of resource `id` of `uid`, once (a second use would be staler still). */
+  takeObservation(uid: string, id: string): { observed: unknown; at: number } | undefined {
+    const kept = this.#recent.get(uid);
+    this.#recent.delete(uid);
+    return kept?.id === id ? kept : undefined;
+  }
+
   /** A Stalled generation is not retried until the spec changes or its resync comes. */
   stallHeld(key: string, obj: ManagedObject): ReconcileResult | undefined {
     const held = this.stalled.get(key);
@@ -121,6 +140,7 @@ export class Memory {
     if (uid !== undefined) {
       this.synced.delete(uid);
       this.lastSync.delete(uid);
+      this.#recent.delete(uid);
     }
   }
 }

@@ -24,7 +24,7 @@ export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: 
   const managed = isManaged(obj);
   const id = obj.status?.id;
   if (id) {
-    const found = (options.driftCheck ? await listed(r, pass, cloud, id) : undefined) ?? (await adapter.get(cloud, id));
+    const found = (options.driftCheck ? await listed(r, pass, cloud, id) : kept(r, pass, id)) ?? (await adapter.get(cloud, id));
     if (found) return found;
     if (!managed) throw r.retry(pass, 'reconciling', 'NotFound', `${adapter.kind} ${id} no longer exists in the cloud; waiting for it to reappear`);
     r.event(obj, 'Warning', 'Recreating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`);
@@ -44,6 +44,17 @@ export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: 
   }
   // An adopted resource deleted outside the operator is recreated like any other, not imported again.
   return recreating ? undefined : importResource(r, pass, cloud, refs.imports);
+}
+
+/**
+ * A change of a kind whose updates are conditional (conditionalUpdate) is diffed against the
+ * resource as last observed in sync: a stale revision is refused, and update() then rereads it.
+ */
+function kept(r: Reconciling, pass: Pass, id: string): unknown {
+  if (!r.adapter.conditionalUpdate || !isManaged(pass.obj)) return undefined;
+  const found = r.memory.takeObservation(pass.obj.metadata.uid ?? '', id);
+  if (found) pass.observedAt = pass.keptObservation = found.at;
+  return found?.observed;
 }
 
 /**

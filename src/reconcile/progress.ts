@@ -2,7 +2,7 @@
 // mutation the cloud accepted stands (status.pendingOperation), polled on the adapter's schedule.
 import { isAccepted, type PendingOperation } from './adapter.ts';
 import { WAITING } from './memory.ts';
-import { Outcome, RESYNC, type Pass, type Reconciling, type References } from './pass.ts';
+import { isManaged, Outcome, RESYNC, type Pass, type Reconciling, type References } from './pass.ts';
 import { ready, reconciling, stalled, type StatusChange } from './status.ts';
 import { kubeTime } from './timing.ts';
 
@@ -57,6 +57,7 @@ export function complete(r: Reconciling, pass: Pass, observed: unknown, refs: Re
     return new Outcome(stalled(progress.reason, `${progress.message}; change the spec or recreate the object`), undefined, change);
   }
   r.memory.backoff.reset(pass.key);
+  if (adapter.conditionalUpdate && isManaged(pass.obj)) r.memory.keepObservation(pass.obj.metadata.uid ?? '', id, observed, syncedAt);
   if (refs.pending.length > 0) {
     // Woken when they get an id (reference events), like any wait for a dependency; drift-checked meanwhile.
     const message = `waiting for ${refs.pending.join('; ')}; ${adapter.kind} ${id} is otherwise in sync`;

@@ -7,7 +7,7 @@ import { reconciling } from './status.ts';
 import { kubeTime } from './timing.ts';
 
 /**
- * Sends what differs; a stale revision is refetched once. References to the object itself resolve
+ * Sends what differs; a stale revision (or any refusal of an update diffed against a kept observation) is refetched once. References to the object itself resolve
  * to the observed id (just created or found). An update the cloud accepted without finishing stops
  * the reconcile: its operation is recorded and polled, and the result observed afresh.
  */
@@ -37,7 +37,9 @@ export async function update(r: Reconciling, pass: Pass, cloud: unknown, refs: R
       r.event(pass.obj, 'Normal', 'Updated', `updated ${adapter.kind} ${adapter.id(current)}: ${changed.join(', ')}`);
       return current;
     } catch (err) {
-      if (!isCloudError(err, 'staleRevision') || attempt >= 2) throw err;
+      // A refusal of an update diffed against a kept observation may be the observation's fault: read it afresh.
+      if (!(isCloudError(err, 'staleRevision') || (isCloudError(err) && pass.keptObservation !== undefined)) || attempt >= 2) throw err;
+      pass.keptObservation = undefined;
       const fresh = await adapter.get(cloud, adapter.id(current));
       if (!fresh) throw err;
       current = fresh;

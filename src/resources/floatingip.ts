@@ -92,6 +92,7 @@ const SERVER_ASSOCIATION = 'serverPort';
 export const floatingIP: Adapter<FloatingIPResource, FloatingIPImportFilter, FloatingIPObserved, NeutronFloatingIp, OpenStackClient> = {
   ...kindOf(floatingIPKind, openstack),
   ...floatingIps,
+  conditionalUpdate: true,
   references: (r) => {
     const refs: Ref[] = [{ kind: 'Network', name: r.floatingNetworkRef.name, field: 'floatingNetworkRef' }];
     if (r.portRef) refs.push({ kind: 'Port', name: r.portRef.name, field: 'portRef' });

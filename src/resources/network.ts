@@ -21,6 +21,7 @@ const mutable = (r: NetworkResource, name: string) => ({
 export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObserved, NeutronNetwork, OpenStackClient> = {
   ...kindOf(networkKind, openstack),
   ...neutronResource((cloud) => cloud.neutron.networks),
+  conditionalUpdate: true,
   references: () => [],
   listForImport: (cloud, f) =>
     cloud.neutron.networks.list({

@@ -8,7 +8,7 @@ import { failed, progressing, READY, type Adapter, type IntentAdoption, type Pro
 import { MANAGED, ownerTag, tagMarks } from '../reconcile/marks.ts';
 
 /** What the shared members use of a kind's collection. */
-type Collection<T extends NeutronStandardAttrs> = Pick<NeutronCollection<T, Record<string, unknown>>, 'get' | 'list' | 'update' | 'delete' | 'replaceTags'>;
+type Collection<T extends NeutronStandardAttrs> = Pick<NeutronCollection<T, Record<string, unknown>>, 'get' | 'list' | 'update' | 'delete' | 'retag'>;
 
 /** How often a Neutron resource in transition is looked at again. */
 export const NEUTRON_POLL_MS = 2_000;
@@ -42,7 +42,7 @@ export function neutronResource<T extends NeutronStandardAttrs>(collection: (clo
     marks: tagMarks,
     marksOf: (o) => o.tags ?? [],
     userMarks: (r) => r.tags ?? [],
-    setMarks: async (cloud, observed, tags) => ({ ...observed, tags: await collection(cloud).replaceTags(observed.id, tags) }),
+    setMarks: (cloud, observed, tags) => collection(cloud).retag(observed, tags),
     marksOnCreate: async (cloud) => (await cloud.neutron.extensions()).has(TAG_CREATION_EXTENSION),
     id: (o) => o.id,
     createdAt: (o) => o.created_at,

@@ -58,6 +58,7 @@ const sameIds = (desired: readonly string[], observed: unknown): boolean => Arra
 export const port: Adapter<PortResource, PortImportFilter, PortObserved, NeutronPort, OpenStackClient> = {
   ...kindOf(portKind, openstack),
   ...neutronResource((cloud) => cloud.neutron.ports),
+  conditionalUpdate: true,
   references: (r) => [
     { kind: 'Network', name: r.networkRef.name, field: 'networkRef' },
     ...(r.fixedIPs ?? []).flatMap((ip, i): Ref[] => (ip.subnetRef ? [{ kind: 'Subnet', name: ip.subnetRef.name, field: `fixedIPs[${i}].subnetRef` }] : [])),

@@ -6,7 +6,7 @@
 import { privateNetwork as privateNetworkKind, type PrivateNetworkImportFilter, type PrivateNetworkObserved, type PrivateNetworkResource } from '../api/privatenetwork.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import { CloudError, isCloudError } from '../cloud/errors.ts';
-import type { NeutronNetwork, NeutronSubnet } from '../cloud/openstack/types.ts';
+import type { NeutronNetwork, NeutronPort, NeutronSubnet } from '../cloud/openstack/types.ts';
 import { formatPrefix, maskedPrefix, netmaskOf, parseCIDR, prefixLengthOf } from '../net/ip.ts';
 import { openstack } from '../providers/openstack.ts';
 import { failed, kindOf, progressing, READY, type Adapter } from '../reconcile/adapter.ts';
@@ -45,13 +45,12 @@ async function observeAll(cloud: OpenStackClient, networks: NeutronNetwork[]): P
   ]);
   const subnetOf = Map.groupBy(subnets, (s) => s.network_id);
   const portsOf = Map.groupBy(ports, (p) => p.network_id);
-  return networks.map((network) => {
-    const attached = new Map(
-      (portsOf.get(network.id) ?? []).filter((p) => COMPUTE_OWNER.test(p.device_owner) && p.device_id).map((p) => [p.device_id, { port: p.id, ip: p.fixed_ips[0]?.ip_address }]),
-    );
-    return { network, subnet: subnetOf.get(network.id)?.[0], attached, servers };
-  });
+  return networks.map((network) => ({ network, subnet: subnetOf.get(network.id)?.[0], attached: serverPorts(portsOf.get(network.id) ?? []), servers }));
 }
+
+/** Server id -> its port among `ports` and the port's address. */
+const serverPorts = (ports: readonly NeutronPort[]): ObservedOpenStackPrivateNetwork['attached'] =>
+  new Map(ports.filter((p) => COMPUTE_OWNER.test(p.device_owner) && p.device_id).map((p) => [p.device_id, { port: p.id, ip: p.fixed_ips[0]?.ip_address }]));
 
 const observe = async (cloud: OpenStackClient, network: NeutronNetwork): Promise<ObservedOpenStackPrivateNetwork> => (await observeAll(cloud, [network]))[0]!;
 
@@ -152,10 +151,13 @@ export const privateNetworkOnOpenStack: Adapter<PrivateNetworkResource, PrivateN
     const patch = raw as Patch;
     if (patch.unsupported) throw unsupportedError(patch.unsupported, 'updateNetwork');
     const id = o.network.id;
-    if (patch.network) await members.update(cloud, o.network, patch.network);
-    if (patch.subnet && 'create' in patch.subnet) await cloud.neutron.subnets.create({ network_id: id, ip_version: 4, name, enable_dhcp: true, ...subnetFields(r)! });
-    else if (patch.subnet) await cloud.neutron.subnets.update(o.subnet!.id, patch.subnet.update, o.subnet!.revision_number);
+    // The answers are the network and subnet as they now are; only a change of instances is read back.
+    let current = o;
+    if (patch.network) current = { ...current, network: await members.update(cloud, o.network, patch.network) };
+    if (patch.subnet && 'create' in patch.subnet) current = { ...current, subnet: await cloud.neutron.subnets.create({ network_id: id, ip_version: 4, name, enable_dhcp: true, ...subnetFields(r)! }) };
+    else if (patch.subnet) current = { ...current, subnet: await cloud.neutron.subnets.update(o.subnet!.id, patch.subnet.update, o.subnet!.revision_number) };
     const changes = patch.instances;
+    if (!changes) return current;
     for (const server of changes?.detach ?? []) await cloud.nova.detachInterface(server, o.attached.get(server)!.port);
     for (const { id: server, ip } of changes?.updateIp ?? []) await cloud.neutron.ports.update(o.attached.get(server)!.port, { fixed_ips: [{ subnet_id: o.subnet!.id, ip_address: ip }] });
     for (const { id: server, ip } of changes?.attach ?? []) await cloud.nova.attachInterface(server, { net_id: id, ...(ip ? { fixed_ips: [{ ip_address: ip }] } : {}) });
@@ -163,9 +165,7 @@ export const privateNetworkOnOpenStack: Adapter<PrivateNetworkResource, PrivateN
     return fresh ? observe(cloud, fresh) : o;
   },
   async delete(cloud, id) {
-    const network = await cloud.neutron.networks.get(id);
-    if (!network) return;
-    const { attached } = await observe(cloud, network);
+    const attached = serverPorts(await cloud.neutron.ports.list({ filters: { network_id: id } }));
     // Nova's ports keep the network in use: detach them first, whoever attached them.
     if (attached.size > 0) {
       for (const [server, { port }] of attached) await cloud.nova.detachInterface(server, port);

@@ -213,8 +213,10 @@ export const server: Adapter<ServerResource, ServerImportFilter, ServerObserved,
   // Nova carries out after answering: the server is looked at again, busy until it is done.
   update: async (cloud, o, patch) => {
     const { nova } = cloud;
-    if (typeof patch.name === 'string') await nova.updateServer(o.id, { name: patch.name });
-    if (patch.metadata) await nova.replaceMetadata(o.id, { ...(patch.metadata as Record<string, string>), ...operatorMetadata(o) });
+    // The answers of a rename and a metadata change are the server as it now is: no read after them.
+    let current: ObservedServer = o;
+    if (typeof patch.name === 'string') current = { ...current, ...(await nova.updateServer(o.id, { name: patch.name })) };
+    if (patch.metadata) current = { ...current, metadata: await nova.replaceMetadata(o.id, { ...(patch.metadata as Record<string, string>), ...operatorMetadata(o) }) };
     const interfaces = patch.interfaces as InterfaceChanges | undefined;
     for (const port of interfaces?.detach ?? []) await nova.detachInterface(o.id, port);
     for (const request of interfaces?.attach ?? []) await nova.attachInterface(o.id, request);
@@ -223,8 +225,7 @@ export const server: Adapter<ServerResource, ServerImportFilter, ServerObserved,
     else if (patch.power) await nova.serverAction(o.id, patch.power === 'Stopped' ? { 'os-stop': null } : { 'os-start': null });
     const transition = patch.confirmResize || patch.resize || patch.power;
     if (transition || interfaces) return accepted({ id: o.id, pollAfterMs: SERVER_POLL_MS });
-    const current = await nova.getServer(o.id);
-    return current ? observe(cloud, current) : o;
+    return current;
   },
   delete: async (cloud, id) => {
     await cloud.nova.deleteServer(id);

@@ -40,6 +40,7 @@ const networkId = (networkRef: { name: string }, refs: ResolvedRefs): string => 
 export const subnet: Adapter<SubnetResource, SubnetImportFilter, SubnetObserved, NeutronSubnet, OpenStackClient> = {
   ...kindOf(subnetKind, openstack),
   ...neutronResource((cloud) => cloud.neutron.subnets),
+  conditionalUpdate: true,
   references: (r) => [{ kind: 'Network', name: r.networkRef.name, field: 'networkRef' }],
   importReferences: (f) => (f.networkRef ? [{ kind: 'Network', name: f.networkRef.name, field: 'import.filter.networkRef' }] : []),
   listForImport: (cloud, f, refs) =>

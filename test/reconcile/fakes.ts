@@ -104,6 +104,8 @@ export class FakeCloud {
    * create's operation names the new widget's id only once it is done, unless `idAtOnce`.
    */
   async: { polls: number; pollAfterMs: number; idAtOnce?: boolean; fail?: { reason: string; message: string; retry?: boolean } } | undefined;
+  /** Updates carry the observed revision and a stale one is refused (like Neutron's If-Match). */
+  conditionalUpdates = false;
   /** Widgets per page of a listing of the marked ones. */
   pageSize = 100;
   /** How far the cloud's clock (created_at) is ahead of the operator's. */
@@ -218,6 +220,7 @@ export const fakeProvider: Provider<FakeCloud, Record<string, never>> = {
 /** How often the widget adapter looks at a widget in transition. */
 export const WIDGET_POLL_MS = 5_000;
 
+const stale = () => new CloudError({ provider: 'fake', service: 'widgets', operation: 'update', status: 412, code: 'PreconditionFailed', message: 'revision changed', kind: 'staleRevision' });
 const gone = () => new CloudError({ provider: 'fake', service: 'widgets', operation: 'update', status: 404, code: 'NotFound', message: 'gone', kind: 'notFound' });
 
 /** Widgets marked with tags; on a cloud with tagsOnCreate false, a lost create is found by its intent. */
@@ -275,6 +278,7 @@ export const widgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSummary,
       cloud.mutate(() => {
         const w = cloud.widgets.get(o.id);
         if (!w) throw gone();
+        if (cloud.conditionalUpdates && w.revision !== o.revision) throw stale();
         Object.assign(w, patch, { revision: w.revision + 1 });
         return copy(w);
       }, o.id),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../src/cloud/errors.ts';
 import { getCondition } from '../../src/runtime/conditions.ts';
 import { FINALIZER } from '../../src/runtime/finalizers.ts';
-import { harness, stamp, WIDGET_POLL_MS, type Widget } from './fakes.ts';
+import { harness, stamp, WIDGET_POLL_MS, widgetAdapter, type Widget } from './fakes.ts';
 
 const ready = (w: Widget) => getCondition(w.status?.conditions, 'Ready');
 const cond = (w: Widget, type: string) => getCondition(w.status?.conditions, type);
@@ -501,6 +501,28 @@ describe('ManagedReconciler: errors', () => {
     await h.reconcile('a');
     expect(h.cloud.count('update')).toBe(2);
     expect(h.cloud.widgets.get('w-1')!.size).toBe(4);
+    expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
+  });
+
+  it('conditional updates: a spec change is one update call, diffed against the last observation; a stale one is refused and reread', async () => {
+    const h = harness({ adapter: { ...widgetAdapter, conditionalUpdate: true } });
+    h.cloud.conditionalUpdates = true;
+    h.kube.create('a', { resource: { size: 1 } });
+    await h.reconcile('a');
+    const calls = h.cloud.calls.length;
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 2 }));
+    await h.reconcile('a');
+    expect(h.cloud.calls.slice(calls).map((c) => c.op)).toEqual(['update']);
+    expect(h.kube.get('a').status?.resource).toMatchObject({ size: 2 });
+
+    // Changed outside since: the update carries the old revision, is refused, and the widget is read afresh.
+    h.cloud.widgets.get('w-1')!.revision += 1;
+    h.cloud.widgets.get('w-1')!.name = 'renamed by hand';
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 3 }));
+    const before = h.cloud.calls.length;
+    await h.reconcile('a');
+    expect(h.cloud.calls.slice(before).map((c) => c.op)).toEqual(['update', 'get', 'update']);
+    expect(h.cloud.widgets.get('w-1')).toMatchObject({ size: 3, name: 'a' });
     expect(ready(h.kube.get('a'))).toMatchObject({ status: 'True' });
   });
 });

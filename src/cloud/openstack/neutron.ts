@@ -121,7 +121,7 @@ export class NeutronCollection<T extends { id: string }, B extends Record<string
     const created = await this.#post(rest, signal);
     if (tags === undefined || tags.length === 0) return created;
     try {
-      return { ...created, tags: await this.replaceTags(created.id, tags, signal) };
+      return await this.retag(created, tags, signal);
     } catch (err) {
       if (!(err instanceof CloudError)) throw err;
       throw new CloudError({
@@ -150,6 +150,16 @@ export class NeutronCollection<T extends { id: string }, B extends Record<string
     } catch (err) {
       if (!isCloudError(err, 'notFound')) throw err;
     }
+  }
+
+  /**
+   * Replaces the tags of `observed`; returns it as Neutron now holds it: a change of tags adds one
+   * to revision_number (checked on Zed), so a conditional update may follow without a read.
+   */
+  async retag<O extends T>(observed: O, tags: readonly string[], signal?: AbortSignal): Promise<O> {
+    const revision = (observed as { revision_number?: unknown }).revision_number;
+    const now = await this.replaceTags(observed.id, tags, signal);
+    return { ...observed, tags: now, ...(typeof revision === 'number' ? { revision_number: revision + 1 } : {}) };
   }
 
   /** Replaces all tags; returns the tags Neutron now holds. */
