@@ -89,8 +89,8 @@ dev: install
 run: install
 	node src/main.ts $(ARGS)
 
-bench: install
-	node --expose-gc bench/run.ts
+bench: build
+	node --expose-gc bench/run.ts $(ARGS)
 
 docker-build:
 	docker build -t $(IMAGE) .

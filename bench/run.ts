@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `make bench`: throughput and memory of the runtime's hot paths, as JSON in bench/results/.
-// Each benchmark runs several times; the medians are what to compare between commits (the
-// machines are shared and noisy, so single runs and absolute timings in tests are not used).
+// `make bench`: throughput and memory of the runtime's hot paths, and the operator scenarios of
+// bench/scenarios.ts with each figure beside its bound, as JSON in bench/results/ and a table.
+// `--full` runs the scenarios at full size, three times; `--only=TEXT` the scenarios named so.
+// Medians are what to compare between commits (the machines are shared and noisy, so single runs
+// and absolute timings in tests are not used).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig, type V1Secret } from '@kubernetes/client-node';
@@ -13,6 +15,7 @@ import { Cache } from '../src/runtime/cache.ts';
 import { Informer } from '../src/runtime/informer.ts';
 import { defaultRateLimiter } from '../src/runtime/ratelimiter.ts';
 import { WorkQueue } from '../src/runtime/workqueue.ts';
+import { applyToReady, bulkCreate, driftChecks, memory, type Figures } from './scenarios.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -126,18 +129,57 @@ async function secretsCache(): Promise<Record<string, number>> {
   }
 }
 
-const benchmarks = { workqueueThroughput, informerSync, secretsCache };
+/** The operator scenarios (bench/scenarios.ts): scaled down by default, `--full` for the sizes of issue 14. */
+const full = process.argv.includes('--full');
+const scale = (small: number, large: number) => (full ? large : small);
+const scenarios: Record<string, () => Promise<Figures>> = {
+  'P1 bulk create, Zed, 20 ms': () => bulkCreate({ pairs: scale(200, 1000), tagsOnCreate: false, latencyMs: 20 }),
+  'P1 bulk create, Zed, 200 ms': () => bulkCreate({ pairs: scale(200, 1000), tagsOnCreate: false, latencyMs: 200 }),
+  'P1 bulk create, tags in POST, 20 ms': () => bulkCreate({ pairs: scale(200, 1000), tagsOnCreate: true, latencyMs: 20 }),
+  'P1 bulk create, tags in POST, 200 ms': () => bulkCreate({ pairs: scale(200, 1000), tagsOnCreate: true, latencyMs: 200 }),
+  'P3 drift checks': () => driftChecks({ objects: scale(600, 2000), rounds: 3 }),
+  'P4 memory': () => memory({ objects: scale(2000, 10_000) }),
+  'P5 apply->Ready': () => applyToReady({ objects: scale(60, 200) }),
+};
+
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const micro = { workqueueThroughput, informerSync, secretsCache };
 const results: Record<string, { runs: Record<string, number>[]; median: Record<string, number> }> = {};
-for (const [name, run] of Object.entries(benchmarks)) {
-  const runs: Record<string, number>[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await run());
-  const median_ = Object.fromEntries(Object.keys(runs[0]!).map((metric) => [metric, median(runs.map((r) => r[metric]!))]));
-  results[name] = { runs, median: median_ };
-  console.log(`${name}: ${JSON.stringify(median_)}`);
+if (!only) {
+  for (const [name, run] of Object.entries(micro)) {
+    const runs: Record<string, number>[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await run());
+    const median_ = Object.fromEntries(Object.keys(runs[0]!).map((metric) => [metric, median(runs.map((r) => r[metric]!))]));
+    results[name] = { runs, median: median_ };
+    console.log(`${name}: ${JSON.stringify(median_)}`);
+  }
 }
+
+const SCENARIO_RUNS = full ? 3 : 1;
+const goals: Record<string, Figures> = {};
+const table: string[][] = [['scenario', 'figure', 'median', 'goal', 'ratio', 'met']];
+for (const [name, run] of Object.entries(scenarios)) {
+  if (only && !name.includes(only)) continue;
+  const runs: Figures[] = [];
+  for (let i = 0; i < SCENARIO_RUNS; i++) runs.push(await run());
+  const figures: Figures = Object.fromEntries(
+    Object.entries(runs[0]!).map(([figure, first]) => [figure, { ...first, value: median(runs.map((r) => r[figure]!.value)), ratio: median(runs.map((r) => r[figure]!.ratio)) }]),
+  );
+  goals[name] = figures;
+  for (const [figure, f] of Object.entries(figures)) table.push([name, figure, `${round(f.value)} ${f.unit}`.trim(), f.goal, round(f.ratio), f.ratio >= 1 ? 'yes' : 'NO']);
+  console.log(`${name}: ${Object.entries(figures).map(([k, f]) => `${k} ${round(f.value)}${f.unit}`).join(', ')}`);
+}
+
+function round(n: number): string {
+  return Number.isFinite(n) ? String(Math.round(n * 100) / 100) : String(n);
+}
+
+const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+console.log(`\n${table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n')}`);
 
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
-const report = { date: new Date().toISOString(), node: process.version, runs: RUNS, results };
-writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-console.log(`results: ${join(dir, 'latest.json')}`);
+const report = { date: new Date().toISOString(), node: process.version, full, runs: RUNS, scenarioRuns: SCENARIO_RUNS, results, goals };
+const file = join(dir, only ? `latest-${only.replace(/\W+/g, '-')}.json` : 'latest.json');
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+console.log(`results: ${file}`);

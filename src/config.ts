@@ -33,6 +33,13 @@ interface Flag {
   env?: string;
 }
 
+/**
+ * Reconciles at once per kind. A worker spends most of a create waiting on the cloud, so using a
+ * rate limit of R requests/s at latency L takes about R x L workers: 16 per kind keep 50 requests/s
+ * busy at 200 ms (README, "Performance"); the rate limit, not the workers, bounds the cloud's load.
+ */
+const DEFAULT_CONCURRENCY = 16;
+
 const flags = {
   kubeconfig: { type: 'string', default: '', env: 'KUBECONFIG', help: 'path to a kubeconfig; in-cluster configuration when empty' },
   namespaces: { type: 'string', default: '', help: 'comma-separated namespaces to watch; all when empty' },
@@ -45,7 +52,12 @@ const flags = {
   'leader-election-lease-duration': { type: 'string', default: '15s', help: 'how long a standby waits before taking over an unrenewed lease' },
   'leader-election-renew-deadline': { type: 'string', default: '10s', help: 'how long the leader retries renewing before it steps down' },
   'leader-election-retry-period': { type: 'string', default: '2s', help: 'interval between lease acquire/renew attempts' },
-  concurrency: { type: 'string', default: '4', multiple: true, help: 'reconciles at once per kind: N, or Kind=N overrides (repeatable, comma-separated)' },
+  concurrency: {
+    type: 'string',
+    default: String(DEFAULT_CONCURRENCY),
+    multiple: true,
+    help: 'reconciles at once per kind: N, or Kind=N overrides (repeatable, comma-separated); about rate limit x cloud latency of them use a ProviderConfig\'s whole rate',
+  },
   'resync-period': { type: 'string', default: '10m', help: `default drift-check period of managed resources (Go duration, at least ${MIN_RESYNC_PERIOD}; 0 disables)` },
   'graceful-shutdown-timeout': { type: 'string', default: '30s', help: 'how long shutdown waits for reconciles in flight' },
   'log-level': { type: 'string', default: 'info', help: 'trace, debug, info, warn, error or fatal' },
@@ -70,7 +82,7 @@ export function parseDuration(text: string): number {
 export const MIN_RESYNC_PERIOD_MS = parseDuration(MIN_RESYNC_PERIOD);
 
 function parseConcurrency(values: string[]): Config['concurrency'] {
-  const result: Config['concurrency'] = { default: 4, perKind: {} };
+  const result: Config['concurrency'] = { default: DEFAULT_CONCURRENCY, perKind: {} };
   for (const item of values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)) {
     const [kind, count] = item.includes('=') ? item.split('=', 2) : [undefined, item];
     const n = Number(count);

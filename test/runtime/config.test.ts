@@ -19,7 +19,7 @@ describe('config', () => {
       leaseDurationMs: 15_000,
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
-      concurrency: { default: 4, perKind: {} },
+      concurrency: { default: 16, perKind: {} },
       resyncPeriodMs: 600_000,
       logLevel: 'info',
     });
@@ -51,7 +51,7 @@ describe('config', () => {
 
   it('takes a default concurrency and per-kind overrides', () => {
     expect(config(['--concurrency', '8', '--concurrency', 'Network=2,Subnet=3']).concurrency).toEqual({ default: 8, perKind: { Network: 2, Subnet: 3 } });
-    expect(config([], { CLOUDNET_CONCURRENCY: 'Port=1' }).concurrency).toEqual({ default: 4, perKind: { Port: 1 } });
+    expect(config([], { CLOUDNET_CONCURRENCY: 'Port=1' }).concurrency).toEqual({ default: 16, perKind: { Port: 1 } });
     expect(() => config(['--concurrency', 'Network=0'])).toThrow(/invalid --concurrency/);
   });
 

@@ -3,6 +3,7 @@
 // and operation); the error bodies are each simulator's own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallFault } from './calls.ts';
+import { TokenBucket } from '../../../src/runtime/token-bucket.ts';
 import { prng } from './prng.ts';
 
 /** What a fault matches: method, path (a RegExp, or a substring of the full request path), and labels. */
@@ -55,9 +56,13 @@ function matchesRequest<L extends string>(m: FaultMatch<L> | undefined, req: Req
   );
 }
 
+/** A cloud's API rate limit: requests a second, and how many may come at once after a quiet spell. */
+export type SimRateLimit = { qps: number; burst: number };
+
 export class Faults<L extends string> {
   private readonly faults: Fault<L>[] = [];
   private random: () => number;
+  private limit: TokenBucket | undefined;
 
   constructor(seed = 1) {
     this.random = prng(seed);
@@ -80,12 +85,19 @@ export class Faults<L extends string> {
     this.faults.length = 0;
   }
 
+  /** Every request over `limit` (undefined: none) is answered 429 with Retry-After in whole seconds, as clouds send it. */
+  limitRate(limit: SimRateLimit | undefined): void {
+    this.limit = limit && new TokenBucket(limit.qps, limit.burst);
+  }
+
   reseed(seed: number): void {
     this.random = prng(seed);
   }
 
   /** Total latency to add, and the first terminal fault that fires, for one request. */
   decide(req: RequestInfo<L>): { latencyMs: number; effect?: Exclude<FaultEffect, { kind: 'latency' }> } {
+    // A rate limiter answers before the service does any work.
+    if (this.limit && !this.limit.tryTake()) return { latencyMs: 0, effect: { status: 429, retryAfter: Math.max(1, Math.ceil(this.limit.msUntilToken() / 1000)) } };
     let latencyMs = 0;
     let effect: Exclude<FaultEffect, { kind: 'latency' }> | undefined;
     for (const fault of [...this.faults]) {
@@ -158,4 +170,23 @@ export async function serveWithFaults<L extends string>(
   }
   env.record(out.status, undefined, out);
   out.write(res);
+}
+
+/** The command-line options of every simulator that shape its load: `--latency MS` and `--rate-limit QPS[/BURST]`. */
+export const LOAD_OPTIONS = {
+  latency: { type: 'string' },
+  'rate-limit': { type: 'string' },
+} as const;
+
+/** Applies LOAD_OPTIONS: latency added to every answer, and 429 for requests over the rate limit. */
+export function applyLoadOptions<L extends string>(faults: Faults<L>, values: { latency?: string; 'rate-limit'?: string }): void {
+  if (values.latency) faults.add({ kind: 'latency', ms: Number(values.latency) });
+  if (values['rate-limit']) faults.limitRate(parseRateLimit(values['rate-limit']));
+}
+
+/** "QPS" or "QPS/BURST" (burst default QPS), as the simulators' --rate-limit takes it. */
+function parseRateLimit(text: string): SimRateLimit {
+  const [qps, burst] = text.split('/').map(Number);
+  if (!(qps! > 0) || (burst !== undefined && !(burst >= 1))) throw new Error(`invalid rate limit "${text}" (use QPS or QPS/BURST)`);
+  return { qps: qps!, burst: burst ?? qps! };
 }

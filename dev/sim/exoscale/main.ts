@@ -6,6 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startExoscaleSim, ZONES } from './index.ts';
+import { applyLoadOptions, LOAD_OPTIONS } from '../common/faults.ts';
 import { closeOnSignals } from '../common/server.ts';
 
 const { values } = parseArgs({
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     instances: { type: 'string' },
     /** EXOSCALE_API_KEY, EXOSCALE_API_SECRET and EXOSCALE_API_ENDPOINT lines, for a shell or a client. */
     'write-env-file': { type: 'string' },
+    ...LOAD_OPTIONS,
   },
 });
 
@@ -25,6 +27,8 @@ const sim = await startExoscaleSim({
   port: Number(values.port),
   ...(values['operation-polls'] !== undefined ? { operationPolls: Number(values['operation-polls']) } : {}),
 });
+
+applyLoadOptions(sim.faults, values);
 
 const names = (values.instances ?? '').split(',').map((n) => n.trim()).filter(Boolean);
 for (const zone of ZONES) for (const name of names) sim.zone(zone).addInstance({ name });

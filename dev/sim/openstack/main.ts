@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_USERS, startOpenStackSim } from './index.ts';
+import { applyLoadOptions, LOAD_OPTIONS } from '../common/faults.ts';
 import { closeOnSignals } from '../common/server.ts';
 
 const { values } = parseArgs({
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     compute: { type: 'boolean', default: false },
     'build-ms': { type: 'string' },
     'task-ms': { type: 'string' },
+    ...LOAD_OPTIONS,
   },
 });
 
@@ -34,6 +36,8 @@ const sim = await startOpenStackSim({
       }
     : {}),
 });
+
+applyLoadOptions(sim.faults, values);
 
 /** clouds.yaml as openstacksdk reads it: cloud "sim" (demo, a member) and "sim-admin". */
 function cloudsYaml(authUrl: string): string {

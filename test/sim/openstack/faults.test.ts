@@ -60,6 +60,20 @@ describe('fault injection and call accounting', () => {
     expect((await demo.get('/networks')).headers.get('retry-after')).toBe('1');
   });
 
+  it('limits the request rate: requests over the burst are answered 429 with Retry-After and not applied', async () => {
+    sim.faults.limitRate({ qps: 1, burst: 3 });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await demo.post('/networks', { network: {} })).status);
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+    expect(networkCount()).toBe(3);
+    const limited = await demo.get('/networks');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect(limited.body).toEqual({ NeutronError: { type: 'HTTPTooManyRequests', message: 'Too many requests, please retry later.', detail: '' } });
+    sim.faults.limitRate(undefined);
+    expect((await demo.get('/networks')).status).toBe(200);
+  });
+
   it('adds latency', async () => {
     sim.faults.add({ match: { operation: 'networks.list' }, kind: 'latency', ms: 120, times: 1 });
     const t0 = performance.now();
