@@ -26,6 +26,12 @@ export interface EnvOptions {
   operatorArgs?: string[];
 }
 
+/** The V8 settings the image runs the operator with (the Dockerfile's NODE_OPTIONS), so they are measured as shipped. */
+function productionNodeOptions(): string[] {
+  const line = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  return (process.env.BENCH_OPERATOR_NODE_OPTIONS ?? line?.[1] ?? '').split(' ').filter(Boolean);
+}
+
 type Obj = { metadata: { name: string; uid?: string }; status?: { conditions?: { type: string; status: string }[] } };
 
 /** A running environment; stop() ends the operator by its PID and closes the servers. */
@@ -65,7 +71,7 @@ export class BenchEnv {
     const kubeconfig = join(this.#dir, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(this.kube.url), { mode: 0o600 });
     const main = join(ROOT, 'dist/src/main.js');
-    const child = spawn(process.execPath, [main, '--kubeconfig', kubeconfig, '--leader-elect=false', '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'warn', ...args], {
+    const child = spawn(process.execPath, [...productionNodeOptions(), main, '--kubeconfig', kubeconfig, '--leader-elect=false', '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'warn', ...args], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, NODE_ENV: 'production' },
     });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `make bench`: throughput and memory of the runtime's hot paths, and the operator scenarios of
 // bench/scenarios.ts with each figure beside its bound, as JSON in bench/results/ and a table.
-// `--full` runs the scenarios at full size, three times; `--only=TEXT` the scenarios named so.
+// `--full` runs the scenarios at full size, three times (`--runs=N` otherwise); `--only=TEXT` the
+// scenarios named so.
 // Medians are what to compare between commits (the machines are shared and noisy, so single runs
 // and absolute timings in tests are not used).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -155,7 +156,7 @@ if (!only) {
   }
 }
 
-const SCENARIO_RUNS = full ? 3 : 1;
+const SCENARIO_RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? (full ? 3 : 1));
 const goals: Record<string, Figures> = {};
 const table: string[][] = [['scenario', 'figure', 'median', 'goal', 'ratio', 'met']];
 for (const [name, run] of Object.entries(scenarios)) {
@@ -166,7 +167,7 @@ for (const [name, run] of Object.entries(scenarios)) {
     Object.entries(runs[0]!).map(([figure, first]) => [figure, { ...first, value: median(runs.map((r) => r[figure]!.value)), ratio: median(runs.map((r) => r[figure]!.ratio)) }]),
   );
   goals[name] = figures;
-  for (const [figure, f] of Object.entries(figures)) table.push([name, figure, `${round(f.value)} ${f.unit}`.trim(), f.goal, round(f.ratio), f.ratio >= 1 ? 'yes' : 'NO']);
+  for (const [figure, f] of Object.entries(figures)) table.push([name, figure, `${round(f.value)} ${f.unit}`.trim(), f.goal, round(f.ratio), f.scaled ? 'scaled' : f.ratio >= 1 ? 'yes' : 'NO']);
   console.log(`${name}: ${Object.entries(figures).map(([k, f]) => `${k} ${round(f.value)}${f.unit}`).join(', ')}`);
 }
 

@@ -10,6 +10,8 @@ export interface Figure {
   goal: string;
   /** value against its goal, >= 1 when met. */
   ratio: number;
+  /** Measured at a smaller size than its goal is set for (without --full): reported, not judged. */
+  scaled?: boolean;
 }
 
 export type Figures = Record<string, Figure>;
@@ -113,9 +115,12 @@ export async function memory(options: { objects: number }): Promise<Figures> {
       previous = rest;
       rest = env.memory().rssMiB;
     }
+    // The goals are for 10,000 objects: a smaller run is reported, not judged.
+    const judged = options.objects >= 10_000;
+    const of = `${options.objects.toLocaleString('en')} objects`;
     return {
-      peakRss: { value: peakRssMiB, unit: 'MiB', goal: '<= 200 MiB (10,000 objects)', ratio: 200 / peakRssMiB },
-      restRss: { value: rest, unit: 'MiB', goal: '<= 150 MiB (10,000 cached)', ratio: 150 / rest },
+      peakRss: { value: peakRssMiB, unit: 'MiB', goal: `<= 200 MiB at 10,000 (${of})`, ratio: 200 / peakRssMiB, ...(judged ? {} : { scaled: true }) },
+      restRss: { value: rest, unit: 'MiB', goal: `<= 150 MiB at 10,000 (${of})`, ratio: 150 / rest, ...(judged ? {} : { scaled: true }) },
     };
   } finally {
     await env.stop();

@@ -169,6 +169,8 @@ export function createControllers(options: ControllersOptions): ControllerDefini
           const pc = obj && w.providerConfigs.cache.get(obj.metadata.namespace, obj.spec?.providerConfigRef?.name ?? '');
           return reconcilers.get(pc?.spec.provider ?? '') ?? reconcilers.get(providerNames[0]!)!;
         };
+        // What a reconciler remembers of its own writes is dropped once the cache shows them.
+        own.addHandlers({ update: (_old, obj) => reconcilers.forEach((r) => r.memory.ownWrites.seen(objectKey(obj), obj as ManagedObject)) });
         const reconciler = {
           reconcile: (key: string, rc: ReconcileContext) => reconcilerOf(key).reconcile(key, rc),
           waitingOn: (kind: string, namespace: string) => [...reconcilers.values()].flatMap((r) => r.waitingOn(kind, namespace)),

@@ -91,7 +91,12 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
       if (!isCloudError(err)) throw err;
       return await this.#finish(pass, classify(this, pass, err, this.#o.quotaRetryMs ?? QUOTA_RETRY_MS));
     } finally {
-      if (pass.obj !== obj) this.memory.ownWrites.record(key, pass.versions, pass.obj);
+      if (pass.obj !== obj) {
+        this.memory.ownWrites.record(key, pass.versions, pass.obj);
+        // The informer may have delivered the write already: then there is nothing to remember.
+        const now = this.#o.objects.getByKey(key);
+        if (now) this.memory.ownWrites.seen(key, now);
+      }
     }
   };
 

@@ -253,6 +253,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
   #prepare(obj: T): T {
     obj.apiVersion ??= apiVersionOf(this.resource);
     obj.kind ??= this.resource.kind;
+    // Nothing reads managedFields, and they can be most of an object (controller-runtime drops them too).
+    if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
     return this.#options.transform ? this.#options.transform(obj) : obj;
   }
 

@@ -18,6 +18,11 @@ export class OwnWrites<T extends KubernetesObject> {
     return cached;
   }
 
+  /** The informer delivered `cached`: once it shows our latest write (or newer), that write is forgotten. */
+  seen(key: string, cached: T): void {
+    this.fresh(key, cached);
+  }
+
   /** Records a reconcile's writes: `versions` are every resourceVersion it saw, `latest` what it left. */
   record(key: string, versions: Iterable<string>, latest: T): void {
     const older = new Set([...(this.#written.get(key)?.older ?? []), ...versions]);

@@ -347,6 +347,10 @@ export class FakeKube implements EventSource {
   /** Secrets by namespace/name, as the API server has them. */
   readonly secrets = new Map<string, { data?: Record<string, string> }>();
   statusWrites = 0;
+  /** The informer lags: writes are stored but reach the cache only when a test upserts them (history has them). */
+  lagging = false;
+  /** The latest stored version of each object, as the API server has it. */
+  readonly #stored = new Map<string, ManagedObject>();
   #rv = 0;
   #uids = 0;
 
@@ -401,11 +405,14 @@ export class FakeKube implements EventSource {
   #store(obj: ManagedObject): ManagedObject {
     const stored = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.#rv) } };
     this.history.push(stored);
+    this.#stored.delete(`ns/${obj.metadata.name}`);
     if (stored.metadata.deletionTimestamp && !stored.metadata.finalizers?.length) {
       this.cache.remove(`ns/${obj.metadata.name}`);
       for (const h of this.#handlers) h.delete?.(stored);
       return stored;
     }
+    this.#stored.set(`ns/${obj.metadata.name}`, stored);
+    if (this.lagging) return stored;
     const previous = this.cache.upsert(stored);
     for (const h of this.#handlers) {
       if (previous) h.update?.(previous, stored);
@@ -414,9 +421,14 @@ export class FakeKube implements EventSource {
     return stored;
   }
 
+  /** The object as the API server has it (ahead of the cache while the informer lags). */
+  #current(obj: ManagedObject): ManagedObject | undefined {
+    return (this.lagging ? this.#stored.get(`ns/${obj.metadata.name}`) : undefined) ?? this.cache.get(obj.metadata.namespace, obj.metadata.name);
+  }
+
   writer: ObjectWriter<ManagedObject> = {
     patchStatus: async (obj, compute) => {
-      const current = this.cache.get(obj.metadata.namespace, obj.metadata.name);
+      const current = this.#current(obj);
       if (!current) return undefined;
       const patch = compute(current);
       if (patch === undefined) return undefined;
@@ -424,11 +436,11 @@ export class FakeKube implements EventSource {
       return this.#store({ ...current, status: applyMergePatch(current.status, patch) as ManagedObject['status'] });
     },
     addFinalizer: async (obj) => {
-      const current = this.cache.get(obj.metadata.namespace, obj.metadata.name)!;
+      const current = this.#current(obj)!;
       return this.#store({ ...current, metadata: { ...current.metadata, finalizers: [...(current.metadata.finalizers ?? []), FINALIZER] } });
     },
     removeFinalizer: async (obj) => {
-      const current = this.cache.get(obj.metadata.namespace, obj.metadata.name)!;
+      const current = this.#current(obj)!;
       return this.#store({ ...current, metadata: { ...current.metadata, finalizers: (current.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) } });
     },
   };

@@ -158,8 +158,9 @@ describe('ManagedReconciler: create and steady state', () => {
   it('a reconcile woken by the echo of its own earlier write acts on what it wrote last', async () => {
     const h = harness();
     h.kube.create('a', { resource: {} });
+    h.kube.lagging = true;
     await h.reconcile('a');
-    const latest = h.kube.get('a');
+    const latest = h.kube.history.at(-1)!;
     // The informer delivers the first status write (the id, not yet Ready) after the reconcile finished.
     const echo = h.kube.history.find((o) => o.status !== undefined)!;
     h.kube.cache.upsert(echo);
