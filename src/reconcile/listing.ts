@@ -31,8 +31,9 @@ export class Listings {
 
   /**
    * The resource `id` as the latest listing begun after `since` (when the object was last
-   * observed, or as stale as its drift check allows) shows it, starting a listing when there is none: the checks that come due while it runs, or
-   * after it, share it. undefined when the listing does not show it: only a GET can tell.
+   * observed, or as stale as its drift check allows) shows it, starting a listing when there is
+   * none: the checks that come due while it runs, or after it, share it. undefined when the
+   * listing does not show it: only a GET can tell.
    */
   async find(cloud: object, id: string, since: number): Promise<Listed | undefined> {
     let listing = this.#latest.get(cloud);
