@@ -4,7 +4,7 @@ import { isCloudError } from '../cloud/errors.ts';
 import { CloudPrecondition, cloudNameOf, isAccepted, type Accepted, type CreateRequest, type ResolvedRefs } from './adapter.ts';
 import { desiredMarks } from './observe.ts';
 import { Outcome, type Pass, type Reconciling } from './pass.ts';
-import { reconciling } from './status.ts';
+import { reconciling, stalled } from './status.ts';
 import { kubeTime } from './timing.ts';
 
 /** Whether a lost create answer could leave an unmarked resource, to be found by its intent. */
@@ -22,6 +22,9 @@ async function needsIntent(r: Reconciling, cloud: unknown): Promise<boolean> {
 export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: ResolvedRefs): Promise<unknown> {
   const { adapter } = r;
   const name = cloudNameOf(adapter, pass.obj);
+  const gate = typeof cloud === 'object' && cloud !== null ? cloud : undefined;
+  const held = gate && r.quota.admit(gate, pass.key);
+  if (held) throw new Outcome(stalled('QuotaExceeded', `${held.message}; waiting for quota: one ${adapter.kind} of this ProviderConfig tries again each period for all that wait`), held.waitMs);
   const secretData = await readSecretInputs(r, pass);
   if ((await needsIntent(r, cloud)) && pass.obj.status?.pendingCreate?.name !== name) {
     await r.write(pass, {
@@ -35,6 +38,7 @@ export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: R
     created = await adapter.create(cloud, { resource: pass.obj.spec.resource, refs, name, secretData }, desiredMarks(r, pass.obj));
   } catch (err) {
     const refusal = err instanceof CloudPrecondition ? err.error : isCloudError(err) ? err : undefined;
+    if (gate && refusal?.kind === 'quota') r.quota.refused(gate, pass.key, refusal.describe());
     if (refusal?.createdId) await r.write(pass, { id: refusal.createdId, pendingCreate: null });
     // A refusal with an answer created nothing; an error without one may have (the intent stays).
     else if (refusal?.status !== undefined && refusal.status < 500) {
@@ -43,6 +47,7 @@ export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: R
     }
     throw err;
   }
+  if (gate) r.quota.created(gate);
   if (isAccepted(created)) return inProgress(r, pass, name, created);
   await r.write(pass, { id: adapter.id(created), pendingCreate: null });
   r.event(pass.obj, 'Normal', 'Created', `created ${adapter.kind} ${adapter.id(created)} "${name}"`);

@@ -12,6 +12,7 @@ import { classify, precondition, QUOTA_RETRY_MS } from './errors.ts';
 import { finalize, type Finalizing } from './finalize.ts';
 import type { ClusterView, ObjectWriter } from './kube.ts';
 import { Listings } from './listing.ts';
+import { QuotaGates } from './quota.ts';
 import { after, driftCheckAfter, DRIFT_CHECK_DUE, Memory } from './memory.ts';
 import { observe } from './observe.ts';
 import { isManaged, Outcome, RESYNC, type Pass, type Reconciling, type References, type SecretData } from './pass.ts';
@@ -57,6 +58,7 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
   readonly clock: Clock;
   readonly memory: Memory;
   readonly listings: Listings | undefined;
+  readonly quota: QuotaGates;
   readonly cluster: ClusterView;
   readonly writer: ObjectWriter<ManagedObject>;
   readonly #o: ManagedReconcilerOptions<R, F, S, O, C, M>;
@@ -69,6 +71,7 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     this.memory = new Memory({ backoff: options.backoff, resyncPeriodMs: options.resyncPeriodMs, clock: this.clock });
     const { listManaged } = this.adapter;
     this.listings = listManaged && new Listings({ list: (cloud) => listManaged(cloud), id: (o) => this.adapter.id(o), now: () => this.clock.now() });
+    this.quota = new QuotaGates({ periodMs: options.quotaRetryMs ?? QUOTA_RETRY_MS, now: () => this.clock.now() });
     this.cluster = options.cluster;
     this.writer = options.writer as ObjectWriter<ManagedObject>;
   }

@@ -6,6 +6,7 @@ import type { EventType } from '../runtime/events.ts';
 import type { Adapter, ManagedObject, ResolvedRefs } from './adapter.ts';
 import type { Listings } from './listing.ts';
 import type { Memory } from './memory.ts';
+import type { QuotaGates } from './quota.ts';
 import type { ConditionChange, Phase, StatusChange } from './status.ts';
 
 /** Come back when the drift check is due: the object is as in sync as it can be. */
@@ -64,6 +65,8 @@ export interface Reconciling {
   adapter: Adapter<unknown, unknown, unknown, unknown, unknown, unknown>;
   clock: Clock;
   memory: Memory;
+  /** Creates refused for quota, per ProviderConfig client: one probe a period for all that wait. */
+  quota: QuotaGates;
   /** The kind's listings of marked resources, when the adapter can list them (drift checks use them). */
   listings?: Listings;
   /** Writes the status change if it changes anything; the pass keeps the fresher object. */

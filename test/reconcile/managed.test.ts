@@ -493,6 +493,40 @@ describe('ManagedReconciler: errors', () => {
     expect(h.cloud.count('create')).toBe(1);
   });
 
+  it('quota: the objects refused share one probe a period, make no call meanwhile, and follow in order once quota frees', async () => {
+    const h = harness();
+    const names = ['q0', 'q1', 'q2', 'q3', 'q4'];
+    for (const name of names) h.kube.create(name, { resource: {} });
+    h.cloud.fail('create', 'quota', { message: 'Quota exceeded for resources: [widget].', times: 1000 });
+    const due = new Map<string, number>();
+    const run = async (name: string) => due.set(name, h.clock.now() + (((await h.reconcile(name)) as { requeueAfter?: number }).requeueAfter ?? Infinity));
+    for (const name of names) await run(name);
+    // The first was refused; the others wait behind it without sending anything.
+    expect(h.cloud.count('create')).toBe(1);
+    for (const name of names) expect(cond(h.kube.get(name), 'Stalled')).toMatchObject({ reason: 'QuotaExceeded', message: expect.stringContaining('Quota exceeded for resources: [widget].') });
+    // Ten minutes of objects coming back when they asked to: one probe a minute for all five.
+    const drive = async (until: number) => {
+      for (;;) {
+        const [name, at] = [...due].sort((a, b) => a[1] - b[1])[0]!;
+        if (at > until) return;
+        h.clock.t = Math.max(h.clock.t, at);
+        await run(name);
+      }
+    };
+    const start = h.clock.now();
+    await drive(start + 600_000);
+    const probes = h.cloud.count('create');
+    expect(probes).toBeGreaterThanOrEqual(9);
+    expect(probes).toBeLessThanOrEqual(12);
+    // Quota frees: the next probe goes through and the others follow, in the order they came.
+    h.cloud.clearFaults();
+    await drive(h.clock.now() + 70_000);
+    expect(h.cloud.count('create')).toBe(probes + names.length);
+    for (const name of names) expect(cond(h.kube.get(name), 'Ready')).toMatchObject({ status: 'True' });
+    const order = h.cloud.calls.filter((c) => c.op === 'create').slice(probes).map((c) => (c.detail as { name: string }).name);
+    expect(order.slice(1)).toEqual(names.filter((n) => n !== order[0]));
+  });
+
   it('a stale revision is refetched and the update retried once', async () => {
     const h = harness();
     h.kube.create('a', { resource: { size: 1 } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkResource } from '../../src/api/network.ts';
 import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { network as networkAdapter } from '../../src/resources/network.ts';
-import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, managedListings, manifest, realCloud, until, useScenarios } from './harness.ts';
+import { condition, expectAdoptedOnce, expectNotRetried, FAST_RESYNC, managedListings, manifest, observeFor, realCloud, until, useScenarios } from './harness.ts';
 
 const { start } = useScenarios();
 
@@ -166,6 +166,27 @@ describe('Network: errors', () => {
 });
 
 describe('Network: steady state', () => {
+  it.skipIf(realCloud)('objects refused for quota share one probe a period, then all follow once quota frees', async () => {
+    // The operator's quota period is 1 s here (FAST); the project may have 2 networks.
+    const s = await start({ sim: { quotas: { network: 2 } } });
+    const names = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5'];
+    for (const name of names) await s.apply(network(name, { resource: {} }));
+    const stalled = async () => {
+      const all = await Promise.all(names.map((n) => s.get('Network', n)));
+      return all.filter((o) => condition(o, 'Stalled')?.reason === 'QuotaExceeded').length;
+    };
+    await until('four stalled on quota', async () => (await stalled()) === 4);
+    const posts = () => s.calls.count({ method: 'POST', path: /\/networks$/ });
+    const before = posts();
+    const started = Date.now();
+    await observeFor(5_000);
+    // One probe a second for the four (each on its own would back off from 1 s: about 10 in 5 s).
+    expect(posts() - before).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1000) + 1);
+    s.sim!.neutron.defaultQuotas.network = 10;
+    for (const name of names) await s.waitReady('Network', name);
+    expect(s.sim!.neutron.networks.size).toBe(names.length + 1);
+  });
+
   it('makes zero cloud calls once Ready: events, ProviderConfig changes and a restart', async () => {
     const s = await start();
     await s.apply(network('one', { resource: {} }));
