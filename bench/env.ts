@@ -10,7 +10,7 @@ import { load } from 'js-yaml';
 import { kubeconfigYaml } from '../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer } from '../dev/kube/server.ts';
 import type { SimRateLimit } from '../dev/sim/common/faults.ts';
-import { startOpenStackSim, type OpenStackSim } from '../dev/sim/openstack/index.ts';
+import { simCloudsYaml, startOpenStackSim, type OpenStackSim } from '../dev/sim/openstack/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 export const NAMESPACE = 'default';
@@ -57,8 +57,7 @@ export class BenchEnv {
     sim.faults.limitRate(options.rateLimit);
     const env = new BenchEnv(kube, sim, mkdtempSync(join(tmpdir(), 'cloudnet-bench-')));
     for (const file of readdirSync(join(ROOT, 'crds'))) await env.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', load(readFileSync(join(ROOT, 'crds', file), 'utf8')));
-    const clouds = ['clouds:', '  sim:', '    auth:', `      auth_url: ${sim.authUrl}`, '      username: demo', '      password: demo', '      project_name: demo', '      user_domain_name: Default', '      project_domain_name: Default', '    region_name: RegionOne', ''].join('\n');
-    await env.post(`/api/v1/namespaces/${NAMESPACE}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'clouds' }, stringData: { 'clouds.yaml': clouds } });
+    await env.post(`/api/v1/namespaces/${NAMESPACE}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'clouds' }, stringData: { 'clouds.yaml': simCloudsYaml(sim.authUrl) } });
     const rateLimit = options.rateLimit ? { qps: options.rateLimit.qps, burst: Math.min(20, options.rateLimit.burst) } : { qps: 10_000, burst: 10_000 };
     await env.create('ProviderConfig', 'openstack', { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'clouds' }, cloud: 'sim' }, rateLimit });
     env.startOperator(options.operatorArgs ?? []);

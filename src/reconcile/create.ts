@@ -19,11 +19,10 @@ async function needsIntent(r: Reconciling, cloud: unknown): Promise<boolean> {
  * object stalls. A create the cloud accepted without finishing stops the reconcile: its id and
  * operation are recorded and polled.
  */
-export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: ResolvedRefs): Promise<unknown> {
+export async function create(r: Reconciling, pass: Pass, cloud: object, refs: ResolvedRefs): Promise<unknown> {
   const { adapter } = r;
   const name = cloudNameOf(adapter, pass.obj);
-  const gate = typeof cloud === 'object' && cloud !== null ? cloud : undefined;
-  const held = gate && r.quota.admit(gate, pass.key);
+  const held = r.quota.admit(cloud, pass.key);
   if (held) throw new Outcome(stalled('QuotaExceeded', `${held.message}; waiting for quota: one ${adapter.kind} of this ProviderConfig tries again each period for all that wait`), held.waitMs);
   const secretData = await readSecretInputs(r, pass);
   if ((await needsIntent(r, cloud)) && pass.obj.status?.pendingCreate?.name !== name) {
@@ -38,7 +37,7 @@ export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: R
     created = await adapter.create(cloud, { resource: pass.obj.spec.resource, refs, name, secretData }, desiredMarks(r, pass.obj));
   } catch (err) {
     const refusal = err instanceof CloudPrecondition ? err.error : isCloudError(err) ? err : undefined;
-    if (gate && refusal?.kind === 'quota') r.quota.refused(gate, pass.key, refusal.describe());
+    if (refusal?.kind === 'quota') r.quota.refused(cloud, pass.key, refusal.describe());
     if (refusal?.createdId) await r.write(pass, { id: refusal.createdId, pendingCreate: null });
     // A refusal with an answer created nothing; an error without one may have (the intent stays).
     else if (refusal?.status !== undefined && refusal.status < 500) {
@@ -47,7 +46,7 @@ export async function create(r: Reconciling, pass: Pass, cloud: unknown, refs: R
     }
     throw err;
   }
-  if (gate) r.quota.created(gate);
+  r.quota.created(cloud);
   if (isAccepted(created)) return inProgress(r, pass, name, created);
   await r.write(pass, { id: adapter.id(created), pendingCreate: null });
   r.event(pass.obj, 'Normal', 'Created', `created ${adapter.kind} ${adapter.id(created)} "${name}"`);

@@ -136,11 +136,12 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
   }
 
   /** The ProviderConfig's client, or an Outcome naming what is wrong with it (`doing`: what it is needed for). */
-  client(obj: ManagedObject, doing?: string): unknown {
+  client(obj: ManagedObject, doing?: string): object {
     const { namespace = '' } = obj.metadata;
     const name = obj.spec.providerConfigRef.name;
     const lookup = this.#o.providers(namespace, name, this.adapter.provider);
-    if (lookup.ready) return lookup.client;
+    // Every provider's client is an object: listings and quota gates are kept per client.
+    if (lookup.ready) return lookup.client as object;
     const prefix = doing ? `cannot ${doing}: ` : '';
     if ('message' in lookup) throw new Outcome(reconciling('ProviderNotReady', `${prefix}${lookup.message}`));
     const { kind, provider } = this.adapter;

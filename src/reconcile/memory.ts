@@ -56,12 +56,10 @@ export class Memory {
   /** When the next drift check of a synced object is due (Infinity: never), from the later of status.lastSyncTime and this process's own last sync. */
   resyncDue(obj: ManagedObject): number {
     const period = this.resyncPeriod(obj);
-    const recorded = obj.status?.lastSyncTime;
-    if (period <= 0 || recorded === undefined) return Infinity;
+    if (period <= 0 || obj.status?.lastSyncTime === undefined) return Infinity;
     const uid = obj.metadata.uid ?? '';
     const own = this.lastSync.get(uid);
-    const last = own !== undefined && own > Date.parse(recorded) ? kubeTime(own) : recorded;
-    const due = resyncDueAt(uid, last, period);
+    const due = resyncDueAt(uid, kubeTime(this.lastSyncOf(obj)), period);
     const now = this.#clock.now();
     this.#startedAt ??= now;
     // Overdue without a sync of this process: a restart; spread the first checks over a period.

@@ -18,7 +18,7 @@ const UNKNOWN_OFFSET_SLACK_MS = 60_000;
  * uid, which the marks carry, is its own): there is nothing to look for by marks or intent.
  * `driftCheck`: the object is in sync and its drift check is due, so the kind's listing may serve.
  */
-export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: References, options: { neverCreated?: boolean; driftCheck?: boolean } = {}): Promise<unknown> {
+export async function observe(r: Reconciling, pass: Pass, cloud: object, refs: References, options: { neverCreated?: boolean; driftCheck?: boolean } = {}): Promise<unknown> {
   const { adapter } = r;
   const { obj } = pass;
   const managed = isManaged(obj);
@@ -53,7 +53,10 @@ export async function observe(r: Reconciling, pass: Pass, cloud: unknown, refs: 
 function kept(r: Reconciling, pass: Pass, id: string): unknown {
   if (!r.adapter.conditionalUpdate || !isManaged(pass.obj)) return undefined;
   const found = r.memory.takeObservation(pass.obj.metadata.uid ?? '', id);
-  if (found) pass.observedAt = pass.keptObservation = found.at;
+  if (found) {
+    pass.observedAt = found.at;
+    pass.keptObservation = true;
+  }
   return found?.observed;
 }
 
@@ -61,8 +64,8 @@ function kept(r: Reconciling, pass: Pass, id: string): unknown {
  * The resource as the kind's latest listing shows it, if one begun since the object's last sync,
  * and within its drift-check period, does.
  */
-async function listed(r: Reconciling, pass: Pass, cloud: unknown, id: string): Promise<unknown> {
-  if (!r.listings || typeof cloud !== 'object' || cloud === null) return undefined;
+async function listed(r: Reconciling, pass: Pass, cloud: object, id: string): Promise<unknown> {
+  if (!r.listings) return undefined;
   const since = Math.max(r.memory.lastSyncOf(pass.obj), r.clock.now() - r.memory.resyncPeriod(pass.obj));
   const found = await r.listings.find(cloud, id, since);
   if (found) pass.observedAt = found.at;

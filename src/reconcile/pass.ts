@@ -35,8 +35,8 @@ export interface Pass {
   log: ReconcileContext['log'];
   /** When what the reconcile acts on was observed, if earlier than now (a listing served its drift check). */
   observedAt?: number;
-  /** Set when the reconcile acts on an observation kept from an earlier one (conditionalUpdate): a refused update rereads it. */
-  keptObservation?: number;
+  /** The reconcile acts on an observation kept from an earlier one (conditionalUpdate): a refused update rereads it. */
+  keptObservation?: boolean;
 }
 
 /** The references of one reconcile, resolved. */

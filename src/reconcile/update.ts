@@ -38,8 +38,8 @@ export async function update(r: Reconciling, pass: Pass, cloud: unknown, refs: R
       return current;
     } catch (err) {
       // A refusal of an update diffed against a kept observation may be the observation's fault: read it afresh.
-      if (!(isCloudError(err, 'staleRevision') || (isCloudError(err) && pass.keptObservation !== undefined)) || attempt >= 2) throw err;
-      pass.keptObservation = undefined;
+      if (!(isCloudError(err, 'staleRevision') || (isCloudError(err) && pass.keptObservation)) || attempt >= 2) throw err;
+      pass.keptObservation = false;
       const fresh = await adapter.get(cloud, adapter.id(current));
       if (!fresh) throw err;
       current = fresh;

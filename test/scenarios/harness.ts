@@ -38,7 +38,7 @@ import { startCloudProxy } from '../real/proxy.ts';
 import type { CallLog } from '../../dev/sim/openstack/calls.ts';
 import type { Faults } from '../../dev/sim/openstack/faults.ts';
 import { until } from '../support/wait.ts';
-import { startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../../dev/sim/openstack/index.ts';
+import { simCloudsYaml, startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../../dev/sim/openstack/index.ts';
 
 const CRDS = new URL('../../crds/', import.meta.url);
 const PLURALS: Record<string, string> = {};
@@ -110,19 +110,7 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
     return { cloudsYaml: proxy.rewrite(cloudsYaml), cloudName, authUrl: proxy.authUrl, networkUrl: proxy.networkUrl, faults: proxy.faults, calls: proxy.calls, close: () => proxy.close() };
   }
   const sim = await startOpenStackSim(options);
-  const cloudsYaml = [
-    'clouds:',
-    '  sim:',
-    '    auth:',
-    `      auth_url: ${sim.authUrl}`,
-    '      username: demo',
-    '      password: demo',
-    '      project_name: demo',
-    '      user_domain_name: Default',
-    '      project_domain_name: Default',
-    '    region_name: RegionOne',
-    '',
-  ].join('\n');
+  const cloudsYaml = simCloudsYaml(sim.authUrl);
   return { cloudsYaml, cloudName: 'sim', authUrl: sim.authUrl, networkUrl: sim.networkUrl, faults: sim.faults, calls: sim.calls, sim, close: () => sim.close() };
 }
 

@@ -105,6 +105,27 @@ export const DEFAULT_USERS: SimUser[] = [
   { name: 'demo', password: 'demo', project: 'demo', roles: ['member', 'reader'] },
 ];
 
+/** clouds.yaml as openstacksdk reads it: cloud "sim" (demo, a member) and "sim-admin". */
+export function simCloudsYaml(authUrl: string): string {
+  const cloud = (name: string, user: string): string => {
+    const u = DEFAULT_USERS.find((x) => x.name === user);
+    return [
+      `  ${name}:`,
+      '    auth:',
+      `      auth_url: ${authUrl}`,
+      `      username: ${user}`,
+      `      password: ${u?.password ?? user}`,
+      `      project_name: ${u?.project ?? user}`,
+      '      user_domain_name: Default',
+      '      project_domain_name: Default',
+      '    region_name: RegionOne',
+      '    interface: public',
+      '    identity_api_version: 3',
+    ].join('\n');
+  };
+  return `clouds:\n${cloud('sim', 'demo')}\n${cloud('sim-admin', 'admin')}\n`;
+}
+
 const readBody = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_USERS, startOpenStackSim } from './index.ts';
+import { simCloudsYaml, startOpenStackSim } from './index.ts';
 import { applyLoadOptions, LOAD_OPTIONS } from '../common/faults.ts';
 import { closeOnSignals } from '../common/server.ts';
 
@@ -39,31 +39,10 @@ const sim = await startOpenStackSim({
 
 applyLoadOptions(sim.faults, values);
 
-/** clouds.yaml as openstacksdk reads it: cloud "sim" (demo, a member) and "sim-admin". */
-function cloudsYaml(authUrl: string): string {
-  const cloud = (name: string, user: string): string => {
-    const u = DEFAULT_USERS.find((x) => x.name === user);
-    return [
-      `  ${name}:`,
-      '    auth:',
-      `      auth_url: ${authUrl}`,
-      `      username: ${user}`,
-      `      password: ${u?.password ?? user}`,
-      `      project_name: ${u?.project ?? user}`,
-      '      user_domain_name: Default',
-      '      project_domain_name: Default',
-      '    region_name: RegionOne',
-      '    interface: public',
-      '    identity_api_version: 3',
-    ].join('\n');
-  };
-  return `clouds:\n${cloud('sim', 'demo')}\n${cloud('sim-admin', 'admin')}\n`;
-}
-
 const cloudsPath = values['clouds-yaml'];
 if (cloudsPath) {
   mkdirSync(dirname(cloudsPath), { recursive: true });
-  writeFileSync(cloudsPath, cloudsYaml(sim.authUrl), { mode: 0o600 });
+  writeFileSync(cloudsPath, simCloudsYaml(sim.authUrl), { mode: 0o600 });
 }
 
 process.stdout.write(`${JSON.stringify({ url: sim.url, authUrl: sim.authUrl, networkUrl: sim.networkUrl, computeUrl: sim.computeUrl, imageUrl: sim.imageUrl })}\n`);
