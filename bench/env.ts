@@ -69,7 +69,7 @@ export class BenchEnv {
   startOperator(args: string[]): ChildProcess {
     const kubeconfig = join(this.#dir, 'kubeconfig');
     writeFileSync(kubeconfig, kubeconfigYaml(this.kube.url), { mode: 0o600 });
-    const main = join(ROOT, 'dist/src/main.js');
+    const main = join(ROOT, 'dist/main.js');
     const child = spawn(process.execPath, [...productionNodeOptions(), main, '--kubeconfig', kubeconfig, '--leader-elect=false', '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'warn', ...args], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, NODE_ENV: 'production' },

@@ -73,7 +73,8 @@ const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s:
 /** Go's time.ParseDuration ("1h30m", "500ms", "0"), in milliseconds. */
 export function parseDuration(text: string): number {
   if (text === '0') return 0;
-  const parts = [...text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)];
+  // \u00b5 is µ, escaped: the build keeps its output ASCII (scripts/build.ts says why).
+  const parts = [...text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/g)];
   if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw new Error(`invalid duration "${text}" (use e.g. 10m, 1h30m, 500ms)`);
   return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0);
 }

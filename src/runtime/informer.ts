@@ -185,7 +185,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
         limit: this.#options.pageSize ?? 500,
         continue: continueToken,
       });
-      items.push(...page.items);
+      // Prepared page by page: what the cache drops is not held for the whole listing.
+      for (const item of page.items) items.push(this.#prepare(item));
       continueToken = page.metadata?._continue || undefined;
       resourceVersion = page.metadata?.resourceVersion;
     } while (continueToken);
@@ -194,7 +195,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     for (const obj of this.cache.list()) {
       if (this.#inScope(scope, obj) && !listed.has(objectKey(obj))) this.#remove(obj);
     }
-    for (const item of items) this.#upsert(item);
+    for (const item of items) this.#store(item);
     scope.resourceVersion = resourceVersion;
     if (!scope.synced) {
       scope.synced = true;
@@ -221,7 +222,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
         switch (type) {
           case 'ADDED':
           case 'MODIFIED':
-            this.#upsert(obj);
+            this.#store(this.#prepare(obj));
             break;
           case 'DELETED':
             this.#remove(obj);
@@ -258,8 +259,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     return this.#options.transform ? this.#options.transform(obj) : obj;
   }
 
-  #upsert(received: T): void {
-    const obj = this.#prepare(received);
+  #store(obj: T): void {
     const previous = this.cache.upsert(obj);
     if (!previous) {
       for (const h of this.#handlers) h.add?.(obj);

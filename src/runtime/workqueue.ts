@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import { systemClock, type Clock } from './clock.ts';
 import type { WorkQueueMetrics } from './metrics.ts';
 import { defaultRateLimiter, type RateLimiter } from './ratelimiter.ts';
+import { Schedule } from './schedule.ts';
 
 /** Processes one key; it decides about retries (addRateLimited, addAfter, forget). */
 export type ProcessFn = (key: string) => Promise<void>;
@@ -41,8 +42,10 @@ export class WorkQueue {
   readonly #processing = new Map<string, number>();
   /** Key -> time it entered #queue. */
   readonly #queuedAt = new Map<string, number>();
-  /** Delayed adds: key -> its timer. */
-  readonly #waiting = new Map<string, unknown>();
+  /** Delayed adds: key -> when, in which lane; one timer, set for the earliest, serves them all. */
+  readonly #delayed = new Schedule<Lane>();
+  #timer: unknown;
+  #timerAt = Infinity;
   #process: ProcessFn | undefined;
   #shuttingDown = false;
 
@@ -92,11 +95,31 @@ export class WorkQueue {
     if (this.#shuttingDown) return;
     this.cancelDelayed(key);
     if (ms <= 0) return this.add(key, lane);
-    const timer = this.#clock.setTimeout(() => {
-      this.#waiting.delete(key);
-      this.add(key, lane);
+    this.#delayed.set(key, this.#clock.now() + ms, lane);
+    this.#armTimer();
+  }
+
+  /** Sets the one timer for the earliest delayed add (a cancelled one leaves it early: it then finds nothing due). */
+  #armTimer(): void {
+    const at = this.#delayed.nextAt();
+    if (at === this.#timerAt) return;
+    this.#clearTimer();
+    if (at === Infinity) return;
+    this.#timerAt = at;
+    // Timers overflow past 2^31 ms and would fire at once; a longer wait is taken in steps.
+    const ms = Math.min(Math.max(0, at - this.#clock.now()), 2 ** 31 - 1);
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      for (const [key, lane] of this.#delayed.takeDue(this.#clock.now())) this.add(key, lane);
+      this.#armTimer();
     }, ms);
-    this.#waiting.set(key, timer);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
   }
 
   /** Adds the key after its rate limiter's delay (a retry), replacing a pending delayed add. */
@@ -108,9 +131,7 @@ export class WorkQueue {
 
   /** Drops the key's pending delayed add, if any. */
   cancelDelayed(key: string): void {
-    if (!this.#waiting.has(key)) return;
-    this.#clock.clearTimeout(this.#waiting.get(key));
-    this.#waiting.delete(key);
+    this.#delayed.delete(key);
   }
 
   /** The key succeeded: its backoff starts from the floor again. */
@@ -138,8 +159,8 @@ export class WorkQueue {
    */
   async shutdown(options: { drain: boolean }): Promise<void> {
     this.#shuttingDown = true;
-    for (const timer of this.#waiting.values()) this.#clock.clearTimeout(timer);
-    this.#waiting.clear();
+    this.#clearTimer();
+    this.#delayed.clear();
     this.#workers.clear();
     this.#queue.urgent.length = 0;
     this.#queue.background.length = 0;

@@ -141,6 +141,26 @@ describe('WorkQueue', () => {
     expect(runs).toEqual([start + 8000]);
   });
 
+  it('10,000 delayed keys hold one timer between them, and each is processed when due, in order', async () => {
+    const queue = new WorkQueue({ name: 'q', concurrency: 4 });
+    const runs: [string, number][] = [];
+    queue.start(async (key) => void runs.push([key, Date.now()]));
+    const start = Date.now();
+    const next = random(3);
+    const due = new Map<string, number>();
+    for (let i = 0; i < 10_000; i++) {
+      const ms = 1 + Math.floor(next() * 60_000);
+      due.set(`k${i}`, start + ms);
+      queue.addAfter(`k${i}`, ms, i % 2 ? 'background' : 'urgent');
+    }
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runs).toHaveLength(10_000);
+    for (const [key, at] of runs) expect(at).toBe(due.get(key));
+    expect(runs.map(([, at]) => at)).toEqual([...runs.map(([, at]) => at)].sort((a, b) => a - b));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('forget resets the backoff to the floor', async () => {
     const queue = new WorkQueue({ name: 'q', concurrency: 1, rateLimiter: defaultRateLimiter({ floorMs: 1000, capMs: 60_000 }) });
     const runs: number[] = [];
