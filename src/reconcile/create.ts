@@ -32,6 +32,7 @@ export async function create(r: Reconciling, pass: Pass, cloud: object, refs: Re
     });
   }
   r.memory.refused.delete(pass.key);
+  r.memory.createSent.add(pass.key);
   let created: unknown;
   try {
     created = await adapter.create(cloud, { resource: pass.obj.spec.resource, refs, name, secretData }, desiredMarks(r, pass.obj));
@@ -49,6 +50,8 @@ export async function create(r: Reconciling, pass: Pass, cloud: object, refs: Re
   r.quota.created(cloud);
   if (isAccepted(created)) return inProgress(r, pass, name, created);
   await r.write(pass, { id: adapter.id(created), pendingCreate: null });
+  // Recorded: no lookup by marks will be needed for this create.
+  r.memory.createSent.delete(pass.key);
   r.event(pass.obj, 'Normal', 'Created', `created ${adapter.kind} ${adapter.id(created)} "${name}"`);
   return created;
 }

@@ -18,7 +18,7 @@ export interface Finalizing {
   cluster: ClusterView;
   writer: ObjectWriter<ManagedObject>;
   /** The object's cloud client, or an Outcome saying why there is none (`doing`: what it is for). */
-  client(obj: ManagedObject, doing: string): unknown;
+  client(obj: ManagedObject, doing: string): object;
   /** The object's references, or undefined while they cannot be resolved. */
   references(obj: ManagedObject): References | undefined;
 }

@@ -70,7 +70,14 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     this.clock = options.clock ?? systemClock;
     this.memory = new Memory({ backoff: options.backoff, resyncPeriodMs: options.resyncPeriodMs, clock: this.clock });
     const { listManaged } = this.adapter;
-    this.listings = listManaged && new Listings({ list: (cloud) => listManaged(cloud), id: (o) => this.adapter.id(o), now: () => this.clock.now() });
+    this.listings =
+      listManaged &&
+      new Listings({
+        list: (cloud) => listManaged(cloud),
+        id: (o) => this.adapter.id(o),
+        owner: (o) => this.adapter.marks.ownerOf(this.adapter.marksOf(o)),
+        now: () => this.clock.now(),
+      });
     this.quota = new QuotaGates({ periodMs: options.quotaRetryMs ?? QUOTA_RETRY_MS, now: () => this.clock.now() });
     this.cluster = options.cluster;
     this.writer = options.writer as ObjectWriter<ManagedObject>;

@@ -17,6 +17,8 @@ export interface MarkStyle<M> {
   same(a: M, b: M): boolean;
   /** Whether any mark of the operator's is there. */
   hasOperator(marks: M): boolean;
+  /** The uid of the object the marks tie the resource to, if any. */
+  ownerOf(marks: M): string | undefined;
   /** The marks without the operator's (an orphaned resource keeps the user's). */
   withoutOperator(marks: M): M;
   isEmpty(marks: M): boolean;
@@ -28,6 +30,8 @@ export const ownerTag = (uid: string): string => `${UID}:${uid}`;
 /** Tags only the operator sets (the CRD schemas reserve the `cloudnet-` prefix). */
 const isOperatorTag = (tag: string): boolean => tag === MANAGED || tag.startsWith(`${UID}:`);
 
+const uidOfTags = (tags: readonly string[]): string | undefined => tags.find((t) => t.startsWith(`${UID}:`))?.slice(UID.length + 1);
+
 /** Tags, a set of strings (Neutron, Nova): `cloudnet-managed` and `cloudnet-uid:<uid>`. */
 export const tagMarks: MarkStyle<readonly string[]> = {
   noun: 'tags',
@@ -35,6 +39,7 @@ export const tagMarks: MarkStyle<readonly string[]> = {
   desired: (uid, user) => [...new Set([MANAGED, ownerTag(uid), ...user])].sort(),
   same: (a, b) => a.length === b.length && new Set([...a, ...b]).size === a.length,
   hasOperator: (tags) => tags.some(isOperatorTag),
+  ownerOf: uidOfTags,
   withoutOperator: (tags) => tags.filter((t) => !isOperatorTag(t)),
   isEmpty: (tags) => tags.length === 0,
 };
@@ -48,7 +53,7 @@ export const isOperatorLabel = (key: string): boolean => key === MANAGED || key 
 
 /** The owner labels matching these tags' (for a cloud that takes key/values where it cannot take tags). */
 export function ownerLabelsOfTags(tags: readonly string[]): Labels {
-  const uid = tags.find((t) => t.startsWith(`${UID}:`))?.slice(UID.length + 1);
+  const uid = uidOfTags(tags);
   return uid === undefined ? {} : ownerLabels(uid);
 }
 
@@ -65,6 +70,7 @@ export const labelMarks: MarkStyle<Labels> = {
   desired: (uid, user) => ({ ...user, ...ownerLabels(uid) }),
   same: (a, b) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v),
   hasOperator: (labels) => Object.keys(labels).some(isOperatorLabel),
+  ownerOf: (labels) => labels[UID],
   withoutOperator: (labels) => Object.fromEntries(Object.entries(labels).filter(([k]) => !isOperatorLabel(k))),
   isEmpty: (labels) => Object.keys(labels).length === 0,
 };

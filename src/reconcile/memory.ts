@@ -34,6 +34,8 @@ export class Memory {
   readonly stalled = new Map<string, { generation: number | undefined; retryAt: number }>();
   /** Keys whose last create the cloud refused with an answer: it created nothing, so the next needs no lookup. */
   readonly refused = new Set<string>();
+  /** Keys this process sent a create for: a listing may have begun before what it made (Listings.owned). */
+  readonly createSent = new Set<string>();
   /** key -> the kinds whose changes may satisfy the CloudPrecondition the object waits for. */
   readonly waitingOn = new Map<string, string[]>();
   readonly #clock: Clock;
@@ -134,6 +136,7 @@ export class Memory {
     this.backoff.reset(key);
     this.stalled.delete(key);
     this.refused.delete(key);
+    this.createSent.delete(key);
     this.waitingOn.delete(key);
     if (uid !== undefined) {
       this.synced.delete(uid);

@@ -32,7 +32,7 @@ export async function observe(r: Reconciling, pass: Pass, cloud: object, refs: R
   }
   const recreating = id !== undefined && managed;
   if (managed && !options.neverCreated && !r.memory.refused.has(pass.key)) {
-    const owned = await adapter.listOwned(cloud, obj.metadata.uid ?? '');
+    const owned = await marked(r, pass, cloud, { listing: !recreating });
     if (owned.length > 0) {
       const keep = await keepOne(r, pass, cloud, owned);
       r.event(obj, 'Normal', 'Adopted', `found ${adapter.kind} ${adapter.id(keep)} by its ownership ${adapter.marks.noun} (its id had not been recorded)`);
@@ -70,6 +70,19 @@ async function listed(r: Reconciling, pass: Pass, cloud: object, id: string): Pr
   const found = await r.listings.find(cloud, id, since);
   if (found) pass.observedAt = found.at;
   return found?.observed;
+}
+
+/**
+ * The resources carrying this object's marks (a create whose status write was lost). Where this
+ * process sent no create for it (after a restart), the kind's listing shows them: one list for
+ * all such objects instead of a lookup each. Not `listing` when the object's resource was just
+ * found gone: the listing may be older than that and still show it.
+ */
+async function marked(r: Reconciling, pass: Pass, cloud: object, options: { listing: boolean }): Promise<unknown[]> {
+  const uid = pass.obj.metadata.uid ?? '';
+  const listings = options.listing && !r.memory.createSent.has(pass.key) ? r.listings : undefined;
+  const listed = await listings?.owned(cloud, uid);
+  return listed ?? (await r.adapter.listOwned(cloud, uid));
 }
 
 /** Several resources carry this object's marks (a create retried after a lost answer): keep the oldest, delete the rest. */
@@ -146,15 +159,15 @@ async function importResource(r: Reconciling, pass: Pass, cloud: unknown, refs: 
 }
 
 /** What this object owns in the cloud: its recorded id, else whatever a lost status write left behind. */
-export async function owned(r: Reconciling, pass: Pass, cloud: unknown, refs: () => ResolvedRefs | undefined): Promise<unknown[]> {
+export async function owned(r: Reconciling, pass: Pass, cloud: object, refs: () => ResolvedRefs | undefined): Promise<unknown[]> {
   const { adapter } = r;
   const id = pass.obj.status?.id;
   if (id) {
     const found = await adapter.get(cloud, id);
     return found ? [found] : [];
   }
-  const marked = await adapter.listOwned(cloud, pass.obj.metadata.uid ?? '');
-  if (marked.length > 0 || !pass.obj.status?.pendingCreate) return marked;
+  const found = await marked(r, pass, cloud, { listing: true });
+  if (found.length > 0 || !pass.obj.status?.pendingCreate) return found;
   const resolved = refs();
   if (!resolved) return [];
   const candidates = await intentCandidates(r, pass, cloud, resolved);

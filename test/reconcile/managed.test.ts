@@ -250,6 +250,25 @@ describe('ManagedReconciler: create and steady state', () => {
     expect(h.kube.get('a').status?.id).toBe('w-2');
     expect(h.kube.events.map((e) => e.reason)).toEqual(['Created', 'Recreating', 'Created']);
   });
+
+  it('a resource found gone is recreated, although a listing from before still shows it', async () => {
+    const h = harness({ resyncPeriodMs: 60_000 });
+    h.kube.create('a', { resource: {} });
+    h.kube.create('b', { resource: {} });
+    await h.reconcile('a');
+    await h.reconcile('b');
+    const gone = h.kube.get('a').status!.id!;
+    // b's drift check lists both; then a's resource goes and a's spec changes (observed by id).
+    h.clock.advance(70_000);
+    await h.reconcile('b');
+    expect(h.cloud.count('list')).toBe(1);
+    h.cloud.widgets.delete(gone);
+    h.kube.editSpec('a', (spec) => (spec.resource = { size: 2 }));
+    await h.reconcile('a');
+    expect(h.kube.get('a').status!.id).not.toBe(gone);
+    expect(h.cloud.widgets.get(h.kube.get('a').status!.id!)).toMatchObject({ size: 2 });
+    expect(h.kube.events.filter((e) => e.name === 'a').map((e) => e.reason)).toEqual(['Created', 'Recreating', 'Created']);
+  });
 });
 
 describe('ManagedReconciler: crash-safe create', () => {
@@ -268,6 +287,43 @@ describe('ManagedReconciler: crash-safe create', () => {
     expect(h.kube.get('a').status).toMatchObject({ id: 'w-1' });
     expect(h.kube.get('a').status?.pendingCreate).toBeUndefined();
     expect(h.kube.events.map((e) => e.reason)).toEqual(['Adopted']);
+  });
+
+  it('after a restart, the objects whose creates an earlier process sent are looked up by one listing, not a call each', async () => {
+    const h = harness();
+    // Another process's attempts (hence the finalizers): for ten, the cloud made the resource and the status write was lost.
+    const names = Array.from({ length: 25 }, (_, i) => `o${i}`);
+    for (const [i, name] of names.entries()) {
+      const obj = h.kube.create(name, { resource: {} }, { attempted: true });
+      if (i < 10) h.cloud.add({ name, tags: ['cloudnet-managed', `cloudnet-uid:${obj.metadata.uid}`] });
+    }
+    // The first adoption's status write fails: its retry finds the resource in the listing again.
+    const { patchStatus } = h.kube.writer;
+    let refuse = true;
+    h.kube.writer.patchStatus = async (obj, compute) => {
+      const patch = compute(obj) as { id?: string } | undefined;
+      if (refuse && patch?.id) {
+        refuse = false;
+        throw new Error('the API server is unavailable');
+      }
+      return patchStatus(obj, compute);
+    };
+    await expect(h.reconcile('o0')).rejects.toThrow('unavailable');
+    for (const name of names) await h.reconcile(name);
+    expect(h.cloud.calls.filter((c) => c.op === 'list')).toEqual([{ op: 'list', detail: { managed: true, page: 0 } }]);
+    expect(h.cloud.count('create')).toBe(15);
+    expect(new Set(h.kube.events.filter((e) => e.reason === 'Adopted').map((e) => e.name)).size).toBe(10);
+    expect(new Set(names.map((name) => h.kube.get(name).status?.id)).size).toBe(25);
+    expect(h.cloud.widgets.size).toBe(25);
+
+    // A create this process sent whose answer was lost may be missing from that listing: it is looked up on its own.
+    h.kube.create('late', { resource: {} });
+    h.cloud.fail('create', 'transient', { lose: true });
+    await h.reconcile('late');
+    await h.reconcile('late');
+    expect(h.cloud.calls.filter((c) => c.op === 'list').slice(1)).toEqual([{ op: 'list', detail: { tag: `cloudnet-uid:${h.kube.get('late').metadata.uid}` } }]);
+    expect(h.cloud.count('create')).toBe(16);
+    expect(h.kube.get('late').status?.id).toBeDefined();
   });
 
   it('keeps one of several resources carrying its tag and deletes the extras', async () => {
