@@ -23,7 +23,7 @@ help:
 	@echo "make dev          control plane + simulated clouds + operator, with the examples"
 	@echo "make test         typecheck, lint and every test"
 	@echo "make test-real    the parity and scenario suites against real Keystone + Neutron"
-	@echo "make build        compile to dist/"
+	@echo "make build        the operator bundled into dist/main.js"
 	@echo "make run          the operator against \$$KUBECONFIG"
 	@echo "make crds         regenerate crds/ from src/api"
 	@echo "make bench        benchmarks, JSON results in bench/results/"

@@ -2,12 +2,15 @@
 // into dist/main.js, and the licences of the bundled packages into dist/THIRD-PARTY-LICENSES.txt.
 // Why one file: @kubernetes/client-node's entry point imports every API group (1,000 modules, 24 MB
 // of source that V8 keeps in memory); the bundle keeps what the operator uses (issue 14, P4).
+// --out <dir>: another output directory (tests).
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const ROOT = join(import.meta.dirname, '..');
-const OUT = join(ROOT, 'dist');
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const OUT = values.out === undefined ? join(ROOT, 'dist') : resolve(values.out);
 
 rmSync(OUT, { recursive: true, force: true });
 const result = await build({
@@ -33,7 +36,7 @@ const result = await build({
 // One character beyond ASCII and V8 holds the whole source at two bytes a character; esbuild
 // escapes them in strings and names, not in regular expression literals.
 const nonAscii = /[\u0080-\uffff]/.exec(readFileSync(join(OUT, 'main.js'), 'latin1'));
-if (nonAscii) throw new Error(`dist/main.js has a character beyond ASCII at offset ${nonAscii.index}: escape it in its regular expression (\\uXXXX)`);
+if (nonAscii) throw new Error(`main.js has a character beyond ASCII at offset ${nonAscii.index}: escape it in its regular expression (\\uXXXX)`);
 
 /** The directory of the package a bundled file belongs to (the innermost node_modules/<name>). */
 function packageDir(file: string): string | undefined {
@@ -55,5 +58,5 @@ const notices = [...packages].sort().map((dir) => {
   const text = file ? readFileSync(join(path, file), 'utf8').trim() : `(no licence file; package.json says ${manifest.license ?? 'nothing'})`;
   return `${manifest.name} ${manifest.version} (${manifest.license ?? 'unknown'})\n\n${text}\n`;
 });
-writeFileSync(join(OUT, 'THIRD-PARTY-LICENSES.txt'), `Packages bundled into dist/main.js:\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`);
-console.log(`built dist/main.js (${packages.size} packages bundled)`);
+writeFileSync(join(OUT, 'THIRD-PARTY-LICENSES.txt'), `Packages bundled into main.js:\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`);
+console.log(`built ${join(OUT, 'main.js')} (${packages.size} packages bundled)`);
