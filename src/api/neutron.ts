@@ -13,15 +13,21 @@ export function neutronName(kind: string) {
 
 export const Description = Type.String({ description: 'Description in the cloud.', maxLength: 255 });
 
+/** Neutron's tag filters (`tags=a,b`) are comma-separated: a tag with a comma could never be matched. */
+const NO_COMMA = { rule: "!self.contains(',')", message: "a tag cannot contain a comma: Neutron's tag filters separate tags with commas" };
+
 // Neutron allows 50 tags of at most 60 characters; the operator keeps two for ownership.
 export const Tags = Type.Array(
   Type.String({
     minLength: 1,
     maxLength: 60,
-    ...validations({
-      rule: "!self.startsWith('cloudnet-')",
-      message: 'tags starting with cloudnet- are reserved for the operator',
-    }),
+    ...validations(
+      {
+        rule: "!self.startsWith('cloudnet-')",
+        message: 'tags starting with cloudnet- are reserved for the operator',
+      },
+      NO_COMMA,
+    ),
   }),
   {
     description: 'Neutron tags, kept as a set; the operator adds its own ownership tags beside them.',
@@ -30,7 +36,7 @@ export const Tags = Type.Array(
   },
 );
 
-export const FilterTags = Type.Array(Type.String({ minLength: 1, maxLength: 60 }), {
+export const FilterTags = Type.Array(Type.String({ minLength: 1, maxLength: 60, ...validations(NO_COMMA) }), {
   description: 'Match resources carrying all of these tags.',
   maxItems: 50,
   'x-kubernetes-list-type': 'set',

@@ -18,8 +18,11 @@ import {
 import { defaulted } from './schema.ts';
 
 const MAC = Type.String({
-  description: 'A MAC address, e.g. fa:16:3e:00:00:01.',
+  description: 'A unicast MAC address, e.g. fa:16:3e:00:00:01.',
   pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$',
+  maxLength: 17,
+  // The lowest bit of the first octet marks a group (multicast) address, which no port can own.
+  ...validations({ rule: "!self.matches('^.[13579bdfBDF]')", message: 'must be a unicast MAC address: the first octet must be even, e.g. fa:16:3e:00:00:01' }),
 });
 
 const AllowedAddressPair = Type.Object({

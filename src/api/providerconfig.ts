@@ -8,7 +8,24 @@ import type { ManifestOf, ObjectOf, SpecOf, StatusOf } from './kind.ts';
 import { Conditions, secretKeyRef } from './meta.ts';
 import { defaulted } from './schema.ts';
 
-const url = (description: string) => Type.String({ description, pattern: '^https?://', maxLength: 2048 });
+/**
+ * An http(s) URL with a host, parsed as Kubernetes' CEL URL library parses it (Go's
+ * url.ParseRequestURI): the API server refuses the rest, naming the field and what is wrong.
+ */
+const url = (description: string) =>
+  Type.String({
+    description,
+    maxLength: 2048,
+    ...validations(
+      { rule: 'isURL(self)', message: 'must be a URL such as https://api.example.com:5000/v3 (a host name has no spaces)' },
+      { rule: "!isURL(self) || url(self).getScheme() in ['http', 'https']", message: 'must begin with https:// or http://' },
+      { rule: "!isURL(self) || url(self).getHostname() != ''", message: 'must name a host after the scheme, e.g. https://api.example.com/v3' },
+      {
+        rule: "!isURL(self) || url(self).getPort() == '' || (size(url(self).getPort()) <= 5 && int(url(self).getPort()) >= 1 && int(url(self).getPort()) <= 65535)",
+        message: 'must have a port from 1 to 65535',
+      },
+    ),
+  });
 const optionalString = (description: string) => Type.Optional(Type.String({ description, minLength: 1, maxLength: 255 }));
 
 const AUTH_SECRETS = [

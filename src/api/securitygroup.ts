@@ -66,6 +66,17 @@ const SecurityGroupRule = Type.Object(
       message: 'remoteIPPrefix must be of the ethertype family',
       fieldPath: '.remoteIPPrefix',
     },
+    {
+      // Neutron would match the network the prefix is in, which is not what was written.
+      rule: '!has(self.remoteIPPrefix) || !isCIDR(self.remoteIPPrefix) || cidr(self.remoteIPPrefix) == cidr(self.remoteIPPrefix).masked()',
+      message: 'remoteIPPrefix must be a network address with no host bits, e.g. 10.0.0.0/24 rather than 10.0.0.1/24 (a single host is 10.0.0.1/32)',
+      fieldPath: '.remoteIPPrefix',
+    },
+    {
+      rule: "!has(self.protocol) || !(self.protocol in ['icmpv6', 'ipv6-icmp', '58']) || self.ethertype == 'IPv6'",
+      message: 'protocol icmpv6 needs ethertype IPv6 (for IPv4, use icmp)',
+      fieldPath: '.protocol',
+    },
   ),
 );
 

@@ -156,6 +156,14 @@ export const subnet = defineKind({
       message: 'ipv6AddressMode and ipv6RAMode must be equal when both are set',
       fieldPath: '.ipv6RAMode',
     },
+    {
+      // SLAAC forms an address from the 64-bit prefix and the interface id; Neutron refuses the rest.
+      rule:
+        "((!has(self.ipv6AddressMode) || self.ipv6AddressMode == 'dhcpv6-stateful') && (!has(self.ipv6RAMode) || self.ipv6RAMode == 'dhcpv6-stateful')) || " +
+        '!isCIDR(self.cidr) || cidr(self.cidr).prefixLength() == 64',
+      message: 'slaac and dhcpv6-stateless need a /64 cidr: use dhcpv6-stateful for other prefix lengths',
+      fieldPath: '.cidr',
+    },
   ],
 });
 

@@ -234,12 +234,34 @@ describe('ProviderConfig', () => {
     expectRejected(admit(tokenNoOverrides), 'spec.openstack.auth', 'auth.authURL is required');
   });
 
-  it('validates URLs, zones and rate limits', () => {
-    expectRejected(
-      admit(variant(examples.providerConfigToken, (x) => (x.spec.openstack.endpointOverrides.network = 'api.example.com'))),
-      'spec.openstack.endpointOverrides.network',
-      'should match',
-    );
+  // Each URL rule refuses its case and admits the nearest valid URL, on every URL field.
+  const withURL = {
+    'spec.openstack.auth.authURL': (url: string) => variant(pw, (x) => (x.spec.openstack.auth.authURL = url)),
+    'spec.openstack.endpointOverrides.network': (url: string) => variant(examples.providerConfigToken, (x) => (x.spec.openstack.endpointOverrides.network = url)),
+    'spec.exoscale.endpoint': (url: string) => variant(examples.providerConfigExoscale, (x) => (x.spec.exoscale.endpoint = url)),
+  };
+  const urlCases: [bad: string, message: string, nearestValid: string][] = [
+    ['https://bad host:99999/v3', 'must be a URL such as', 'https://bad-host:9999/v3'],
+    ['api.example.com', 'must be a URL such as', 'https://api.example.com'],
+    ['https://api.example.com/v3/%zz', 'must be a URL such as', 'https://api.example.com/v3/%25zz'],
+    ['ftp://api.example.com/v3', 'must begin with https:// or http://', 'http://api.example.com/v3'],
+    ['api.example.com:5000/v3', 'must begin with https:// or http://', 'https://api.example.com:5000/v3'],
+    ['https:api.example.com/v3', 'must name a host', 'https://api.example.com/v3'],
+    ['https://:5000/v3', 'must name a host', 'https://a:5000/v3'],
+    ['https://api.example.com:99999/v3', 'must have a port from 1 to 65535', 'https://api.example.com:65535/v3'],
+    ['https://api.example.com:0/v3', 'must have a port from 1 to 65535', 'https://api.example.com:1/v3'],
+    ['https://api.example.com:000000080/v3', 'must have a port from 1 to 65535', 'https://api.example.com:00080/v3'],
+  ];
+  it.each(Object.keys(withURL).flatMap((field) => urlCases.map(([bad, message, valid]) => [field, bad, message, valid] as const)))(
+    '%s: refuses %s (%s), admits %s',
+    (field, bad, message, valid) => {
+      const make = withURL[field as keyof typeof withURL];
+      expectRejected(admit(make(bad)), field, message);
+      expect(admit(make(valid))).toEqual([]);
+    },
+  );
+
+  it('validates zones and rate limits', () => {
     expectRejected(
       admit(variant(examples.providerConfigExoscale, (x) => (x.spec.exoscale.zone = 'Geneva'))),
       'spec.exoscale.zone',
@@ -652,5 +674,95 @@ describe('PrivateNetwork', () => {
     });
     expectRejected(admit(removed, full), 'spec.resource.netmask', 'cannot be removed once set');
     expect(admit(full, removed)).toEqual([]);
+  });
+});
+
+// Inputs each cloud takes as something other than what they say: each refused with a message on
+// its field, and the nearest valid value admitted.
+describe('refused because they would mean something else', () => {
+  const sgRule = (rule: Loose) => variant(examples.securityGroupFull, (x) => (x.spec.resource.rules = [rule]));
+  const cases: [what: string, bad: Loose, field: string, message: string, nearestValid: Loose][] = [
+    [
+      'a tag with a comma',
+      variant(examples.networkFull, (x) => (x.spec.resource.tags = ['team,web'])),
+      'spec.resource.tags[0]',
+      'a tag cannot contain a comma',
+      variant(examples.networkFull, (x) => (x.spec.resource.tags = ['team-web'])),
+    ],
+    [
+      'an import filter tag with a comma',
+      variant(examples.networkImported, (x) => (x.spec.import = { filter: { tags: ['a,b'] } })),
+      'spec.import.filter.tags[0]',
+      'a tag cannot contain a comma',
+      variant(examples.networkImported, (x) => (x.spec.import = { filter: { tags: ['a', 'b'] } })),
+    ],
+    [
+      'a remote prefix with host bits set',
+      sgRule({ direction: 'ingress', remoteIPPrefix: '10.0.0.1/24' }),
+      'spec.resource.rules[0].remoteIPPrefix',
+      'no host bits',
+      sgRule({ direction: 'ingress', remoteIPPrefix: '10.0.0.0/24' }),
+    ],
+    [
+      'an IPv6 remote prefix with host bits set',
+      sgRule({ direction: 'ingress', ethertype: 'IPv6', remoteIPPrefix: '2001:db8::1/64' }),
+      'spec.resource.rules[0].remoteIPPrefix',
+      'no host bits',
+      sgRule({ direction: 'ingress', ethertype: 'IPv6', remoteIPPrefix: '2001:db8::1/128' }),
+    ],
+    [
+      'an ICMPv6 rule on IPv4',
+      sgRule({ direction: 'ingress', protocol: 'icmpv6' }),
+      'spec.resource.rules[0].protocol',
+      'protocol icmpv6 needs ethertype IPv6',
+      sgRule({ direction: 'ingress', ethertype: 'IPv6', protocol: 'icmpv6' }),
+    ],
+    [
+      'an ICMPv6 rule on IPv4 by number',
+      sgRule({ direction: 'ingress', protocol: '58' }),
+      'spec.resource.rules[0].protocol',
+      'protocol icmpv6 needs ethertype IPv6',
+      sgRule({ direction: 'ingress', protocol: 'icmp' }),
+    ],
+    [
+      'a multicast MAC address',
+      variant(examples.portFull, (x) => (x.spec.resource.macAddress = 'fb:16:3e:00:00:01')),
+      'spec.resource.macAddress',
+      'must be a unicast MAC address',
+      variant(examples.portFull, (x) => (x.spec.resource.macAddress = 'fa:16:3e:00:00:01')),
+    ],
+    [
+      'a multicast MAC address in an allowed address pair',
+      variant(examples.portFull, (x) => (x.spec.resource.allowedAddressPairs = [{ ipAddress: '10.0.0.9', macAddress: '01:00:5e:00:00:01' }])),
+      'spec.resource.allowedAddressPairs[0].macAddress',
+      'must be a unicast MAC address',
+      variant(examples.portFull, (x) => (x.spec.resource.allowedAddressPairs = [{ ipAddress: '10.0.0.9', macAddress: '00:00:5e:00:00:01' }])),
+    ],
+    [
+      'SLAAC on a prefix other than /64',
+      variant(examples.subnetV6, (x) => (x.spec.resource.cidr = '2001:db8:1::/80')),
+      'spec.resource.cidr',
+      'slaac and dhcpv6-stateless need a /64 cidr',
+      variant(examples.subnetV6, (x) => (x.spec.resource.cidr = '2001:db8:1::/64')),
+    ],
+    [
+      'dhcpv6-stateless router advertisements on a prefix other than /64',
+      variant(examples.subnetV6, (x) => {
+        x.spec.resource.cidr = '2001:db8:1::/56';
+        delete x.spec.resource.ipv6AddressMode;
+        x.spec.resource.ipv6RAMode = 'dhcpv6-stateless';
+      }),
+      'spec.resource.cidr',
+      'slaac and dhcpv6-stateless need a /64 cidr',
+      variant(examples.subnetV6, (x) => {
+        x.spec.resource.cidr = '2001:db8:1::/56';
+        x.spec.resource.ipv6AddressMode = 'dhcpv6-stateful';
+        x.spec.resource.ipv6RAMode = 'dhcpv6-stateful';
+      }),
+    ],
+  ];
+  it.each(cases)('%s', (_, bad, field, message, nearestValid) => {
+    expectRejected(admit(bad), field, message);
+    expect(admit(nearestValid)).toEqual([]);
   });
 });

