@@ -100,6 +100,7 @@ const Resource = Type.Object({
         'has no rules.',
       maxItems: 128,
       'x-kubernetes-list-type': 'atomic',
+      ...validations({ rule: 'self.all(r, self.exists_one(s, s == r))', message: 'a rule is listed twice: the group holds each rule once, list it once' }),
     }),
   ),
   tags: Type.Optional(Tags),

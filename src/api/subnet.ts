@@ -41,6 +41,10 @@ const Resource = Type.Object({
         rule: '!isCIDR(self) || cidr(self) == cidr(self).masked()',
         message: 'cidr must be a network address with no host bits, e.g. 10.0.0.0/24 rather than 10.0.0.1/24',
       },
+      {
+        rule: '!isCIDR(self) || cidr(self).prefixLength() < (cidr(self).ip().family() == 4 ? 32 : 128)',
+        message: 'cidr must hold more than one address: a /32 (IPv4) or /128 (IPv6) subnet has none to give a port',
+      },
       immutable('cidr is immutable: create a new Subnet to change it'),
     ),
   }),

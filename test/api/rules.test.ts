@@ -739,6 +739,43 @@ describe('refused because they would mean something else', () => {
       variant(examples.portFull, (x) => (x.spec.resource.allowedAddressPairs = [{ ipAddress: '10.0.0.9', macAddress: '00:00:5e:00:00:01' }])),
     ],
     [
+      'a security group rule listed twice',
+      variant(examples.securityGroupFull, (x) => x.spec.resource.rules.push({ ...x.spec.resource.rules[0] })),
+      'spec.resource.rules',
+      'a rule is listed twice',
+      variant(examples.securityGroupFull, (x) => x.spec.resource.rules.push({ ...x.spec.resource.rules[0], portRangeMin: 8443, portRangeMax: 8443 })),
+    ],
+    [
+      'a /32 subnet',
+      variant(examples.subnetV4, (x) => {
+        x.spec.resource.cidr = '10.0.0.5/32';
+        delete x.spec.resource.gatewayIP;
+        delete x.spec.resource.allocationPools;
+      }),
+      'spec.resource.cidr',
+      'cidr must hold more than one address',
+      variant(examples.subnetV4, (x) => {
+        x.spec.resource.cidr = '10.0.0.4/31';
+        delete x.spec.resource.gatewayIP;
+        delete x.spec.resource.allocationPools;
+      }),
+    ],
+    [
+      'a /128 subnet',
+      variant(examples.subnetV6, (x) => {
+        x.spec.resource.cidr = '2001:db8:1::1/128';
+        delete x.spec.resource.ipv6AddressMode;
+        delete x.spec.resource.ipv6RAMode;
+      }),
+      'spec.resource.cidr',
+      'cidr must hold more than one address',
+      variant(examples.subnetV6, (x) => {
+        x.spec.resource.cidr = '2001:db8:1::/127';
+        delete x.spec.resource.ipv6AddressMode;
+        delete x.spec.resource.ipv6RAMode;
+      }),
+    ],
+    [
       'SLAAC on a prefix other than /64',
       variant(examples.subnetV6, (x) => (x.spec.resource.cidr = '2001:db8:1::/80')),
       'spec.resource.cidr',
