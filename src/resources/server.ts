@@ -2,14 +2,14 @@
 // (a change resizes it and confirms the resize), interfaces (attached and detached live), metadata
 // and tags. Everything that is specific to the kind; docs/openstack-notes.md has what Nova does.
 import { server as serverKind, type ServerImportFilter, type ServerObserved, type ServerResource } from '../api/server.ts';
-import { CloudError } from '../cloud/errors.ts';
+import { CloudError, isCloudError } from '../cloud/errors.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { InterfaceRequest, Nova } from '../cloud/openstack/nova.ts';
 import { TAGS_ON_CREATE_MICROVERSION } from '../cloud/openstack/nova.ts';
 import type { NovaFlavor, NovaInterface, NovaNetworkRequest, NovaServer } from '../cloud/openstack/nova-types.ts';
 import type { NeutronPort } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
-import { accepted, failed, kindOf, progressing, READY, type Adapter, type CreateRequest, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
+import { accepted, CloudPrecondition, failed, kindOf, progressing, READY, type Adapter, type CreateRequest, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
 import { isOperatorLabel, labelMarks, labelsOwnedBy, MANAGED, ownerLabelsOfTags, ownerTag, tagMarks } from '../reconcile/marks.ts';
 import { listForEach } from './neutron.ts';
 
@@ -98,6 +98,25 @@ async function observeAll(cloud: OpenStackClient, servers: NovaServer[]): Promis
 function networkRequests(r: ServerResource, refs: ResolvedRefs): NovaNetworkRequest[] | 'none' {
   if (r.networks.length === 0) return 'none';
   return r.networks.map((n) => (n.portRef ? { port: refs.id('Port', n.portRef.name) } : { uuid: refs.id('Network', n.networkRef!.name), ...(n.fixedIP ? { fixed_ip: n.fixedIP } : {}) }));
+}
+
+const NO_SUBNET = /Network (\S+) requires a subnet/;
+
+/**
+ * Nova boots nothing on a network without a subnet (400). Applied together, a Server may come
+ * before its Network's Subnet: it waits for one, retried on the backoff schedule and woken at once
+ * when a Subnet object changes, instead of stalling.
+ */
+function waitingForSubnet(err: unknown, r: ServerResource, refs: ResolvedRefs): unknown {
+  const networkId = isCloudError(err) && err.status === 400 ? NO_SUBNET.exec(err.message)?.[1] : undefined;
+  if (networkId === undefined) return err;
+  const named = r.networks.find((n) => n.networkRef && refs.id('Network', n.networkRef.name) === networkId)?.networkRef?.name;
+  return new CloudPrecondition({
+    reason: 'WaitingForSubnet',
+    message: `Network ${named ?? networkId} has no subnet, and Nova boots no server on a network without one: give it a Subnet (${(err as CloudError).describe()})`,
+    wokenBy: ['Subnet'],
+    error: err as CloudError,
+  });
 }
 
 interface InterfaceChanges {
@@ -194,6 +213,8 @@ export const server: Adapter<ServerResource, ServerImportFilter, ServerObserved,
       });
       // Nova answers with the id before the server exists: it is looked at again, being built.
       return accepted({ id: created.id, pollAfterMs: SERVER_POLL_MS });
+    } catch (err) {
+      throw waitingForSubnet(err, r, refs);
     } finally {
       cloud.http.redactor.remove(user_data);
     }

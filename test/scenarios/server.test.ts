@@ -171,6 +171,19 @@ describe.skipIf(noNova)('Server', () => {
     await s.waitEvent('broken', 'Recreating');
   });
 
+  it('a Server on a Network without a Subnet yet waits for one (WaitingForSubnet, not Stalled), then boots once', async () => {
+    const s = await start(NOVA);
+    await s.apply(manifest('Network', 'bare', { resource: {} }));
+    await s.waitReady('Network', 'bare');
+    await s.apply(server('early', { networks: [{ networkRef: { name: 'bare' } }] }));
+    const waiting = await s.waitCondition('Server', 'early', 'Ready', 'False', 'WaitingForSubnet', 30_000);
+    expect(condition(waiting, 'Ready')?.message).toContain('Network bare has no subnet');
+    expect(condition(waiting, 'Stalled')?.status ?? 'False').toBe('False');
+    await s.apply(manifest('Subnet', 'bare-v4', { resource: { networkRef: { name: 'bare' }, ipVersion: 4, cidr: '10.49.0.0/24' } }));
+    const ready = await s.waitReady('Server', 'early', 60_000);
+    expect((await nova(s).listServers({ name: 'early' })).map((o) => o.id)).toEqual([ready.status!.id]);
+  });
+
   it('a busy answer (409 while Nova is in a task) is retried, never Stalled', async () => {
     const s = await start(NOVA);
     await network(s, 'lan', '10.48.0.0/24');
