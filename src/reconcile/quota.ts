@@ -13,8 +13,9 @@ interface Gate {
   message: string;
   /** When the next probe may go. */
   probeAt: number;
-  /** The object whose create is the probe now. */
+  /** The object whose create is the probe now, and since when (one that never reports back, e.g. deleted, is replaced a period later). */
   prober: string | undefined;
+  probeStartedAt: number;
   /** The objects waiting, first come first. */
   waiting: string[];
 }
@@ -41,20 +42,22 @@ export class QuotaGates {
     const gate = this.#gates.get(cloud);
     if (!gate) return undefined;
     const now = this.#now();
-    if (gate.prober === key || (gate.prober === undefined && now >= gate.probeAt)) {
+    const probing = gate.prober !== undefined && now < gate.probeStartedAt + this.#periodMs;
+    if (gate.prober === key || (!probing && now >= gate.probeAt)) {
       gate.prober = key;
+      gate.probeStartedAt = now;
       gate.waiting = gate.waiting.filter((k) => k !== key);
       return undefined;
     }
     if (!gate.waiting.includes(key)) gate.waiting.push(key);
     const turn = STEP_MS * (gate.waiting.indexOf(key) + 1);
-    const until = gate.prober === undefined ? gate.probeAt - now : PROBE_GRACE_MS;
+    const until = probing ? PROBE_GRACE_MS : gate.probeAt - now;
     return { message: gate.message, waitMs: Math.max(until, 0) + turn };
   }
 
   /** `key`'s create was refused for quota: no create goes for a period, then one probes. */
   refused(cloud: object, key: string, message: string): void {
-    const gate = this.#gates.get(cloud) ?? { message, probeAt: 0, prober: undefined, waiting: [] };
+    const gate = this.#gates.get(cloud) ?? { message, probeAt: 0, prober: undefined, probeStartedAt: 0, waiting: [] };
     gate.message = message;
     gate.probeAt = this.#now() + this.#periodMs;
     if (gate.prober === key) gate.prober = undefined;
