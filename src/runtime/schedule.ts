@@ -12,10 +12,6 @@ export class Schedule<V> {
     return this.#entries.size;
   }
 
-  has(key: string): boolean {
-    return this.#entries.has(key);
-  }
-
   /** Makes `key` due at `at`, replacing when it was due before. */
   set(key: string, at: number, value: V): void {
     this.#entries.set(key, { at, value });

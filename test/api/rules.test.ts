@@ -680,14 +680,22 @@ describe('PrivateNetwork', () => {
 // Inputs each cloud takes as something other than what they say: each refused with a message on
 // its field, and the nearest valid value admitted.
 describe('refused because they would mean something else', () => {
-  const sgRule = (rule: Loose) => variant(examples.securityGroupFull, (x) => (x.spec.resource.rules = [rule]));
+  /** `base` with these resource fields set (undefined: removed). */
+  const withResource = (base: Manifest, fields: Loose) =>
+    variant(base, (x) => {
+      for (const [field, value] of Object.entries(fields)) {
+        if (value === undefined) delete x.spec.resource[field];
+        else x.spec.resource[field] = value;
+      }
+    });
+  const sgRule = (rule: Loose) => withResource(examples.securityGroupFull, { rules: [rule] });
   const cases: [what: string, bad: Loose, field: string, message: string, nearestValid: Loose][] = [
     [
       'a tag with a comma',
-      variant(examples.networkFull, (x) => (x.spec.resource.tags = ['team,web'])),
+      withResource(examples.networkFull, { tags: ['team,web'] }),
       'spec.resource.tags[0]',
       'a tag cannot contain a comma',
-      variant(examples.networkFull, (x) => (x.spec.resource.tags = ['team-web'])),
+      withResource(examples.networkFull, { tags: ['team-web'] }),
     ],
     [
       'an import filter tag with a comma',
@@ -726,17 +734,17 @@ describe('refused because they would mean something else', () => {
     ],
     [
       'a multicast MAC address',
-      variant(examples.portFull, (x) => (x.spec.resource.macAddress = 'fb:16:3e:00:00:01')),
+      withResource(examples.portFull, { macAddress: 'fb:16:3e:00:00:01' }),
       'spec.resource.macAddress',
       'must be a unicast MAC address',
-      variant(examples.portFull, (x) => (x.spec.resource.macAddress = 'fa:16:3e:00:00:01')),
+      withResource(examples.portFull, { macAddress: 'fa:16:3e:00:00:01' }),
     ],
     [
       'a multicast MAC address in an allowed address pair',
-      variant(examples.portFull, (x) => (x.spec.resource.allowedAddressPairs = [{ ipAddress: '10.0.0.9', macAddress: '01:00:5e:00:00:01' }])),
+      withResource(examples.portFull, { allowedAddressPairs: [{ ipAddress: '10.0.0.9', macAddress: '01:00:5e:00:00:01' }] }),
       'spec.resource.allowedAddressPairs[0].macAddress',
       'must be a unicast MAC address',
-      variant(examples.portFull, (x) => (x.spec.resource.allowedAddressPairs = [{ ipAddress: '10.0.0.9', macAddress: '00:00:5e:00:00:01' }])),
+      withResource(examples.portFull, { allowedAddressPairs: [{ ipAddress: '10.0.0.9', macAddress: '00:00:5e:00:00:01' }] }),
     ],
     [
       'a security group rule listed twice',
@@ -747,55 +755,31 @@ describe('refused because they would mean something else', () => {
     ],
     [
       'a /32 subnet',
-      variant(examples.subnetV4, (x) => {
-        x.spec.resource.cidr = '10.0.0.5/32';
-        delete x.spec.resource.gatewayIP;
-        delete x.spec.resource.allocationPools;
-      }),
+      withResource(examples.subnetV4, { cidr: '10.0.0.5/32', gatewayIP: undefined, allocationPools: undefined }),
       'spec.resource.cidr',
       'cidr must hold more than one address',
-      variant(examples.subnetV4, (x) => {
-        x.spec.resource.cidr = '10.0.0.4/31';
-        delete x.spec.resource.gatewayIP;
-        delete x.spec.resource.allocationPools;
-      }),
+      withResource(examples.subnetV4, { cidr: '10.0.0.4/31', gatewayIP: undefined, allocationPools: undefined }),
     ],
     [
       'a /128 subnet',
-      variant(examples.subnetV6, (x) => {
-        x.spec.resource.cidr = '2001:db8:1::1/128';
-        delete x.spec.resource.ipv6AddressMode;
-        delete x.spec.resource.ipv6RAMode;
-      }),
+      withResource(examples.subnetV6, { cidr: '2001:db8:1::1/128', ipv6AddressMode: undefined, ipv6RAMode: undefined }),
       'spec.resource.cidr',
       'cidr must hold more than one address',
-      variant(examples.subnetV6, (x) => {
-        x.spec.resource.cidr = '2001:db8:1::/127';
-        delete x.spec.resource.ipv6AddressMode;
-        delete x.spec.resource.ipv6RAMode;
-      }),
+      withResource(examples.subnetV6, { cidr: '2001:db8:1::/127', ipv6AddressMode: undefined, ipv6RAMode: undefined }),
     ],
     [
       'SLAAC on a prefix other than /64',
-      variant(examples.subnetV6, (x) => (x.spec.resource.cidr = '2001:db8:1::/80')),
+      withResource(examples.subnetV6, { cidr: '2001:db8:1::/80' }),
       'spec.resource.cidr',
       'slaac and dhcpv6-stateless need a /64 cidr',
-      variant(examples.subnetV6, (x) => (x.spec.resource.cidr = '2001:db8:1::/64')),
+      withResource(examples.subnetV6, { cidr: '2001:db8:1::/64' }),
     ],
     [
       'dhcpv6-stateless router advertisements on a prefix other than /64',
-      variant(examples.subnetV6, (x) => {
-        x.spec.resource.cidr = '2001:db8:1::/56';
-        delete x.spec.resource.ipv6AddressMode;
-        x.spec.resource.ipv6RAMode = 'dhcpv6-stateless';
-      }),
+      withResource(examples.subnetV6, { cidr: '2001:db8:1::/56', ipv6AddressMode: undefined, ipv6RAMode: 'dhcpv6-stateless' }),
       'spec.resource.cidr',
       'slaac and dhcpv6-stateless need a /64 cidr',
-      variant(examples.subnetV6, (x) => {
-        x.spec.resource.cidr = '2001:db8:1::/56';
-        x.spec.resource.ipv6AddressMode = 'dhcpv6-stateful';
-        x.spec.resource.ipv6RAMode = 'dhcpv6-stateful';
-      }),
+      withResource(examples.subnetV6, { cidr: '2001:db8:1::/56', ipv6AddressMode: 'dhcpv6-stateful', ipv6RAMode: 'dhcpv6-stateful' }),
     ],
   ];
   it.each(cases)('%s', (_, bad, field, message, nearestValid) => {

@@ -7,9 +7,8 @@ export interface RequestURI {
   scheme: string;
   /** Host and port as written (after unescaping), e.g. `[::1]:5000`. */
   host: string;
-  /** The path exactly as sent, escapes kept. */
+  /** The path exactly as sent, escapes kept (the query left out). */
   rawPath: string;
-  rawQuery: string;
 }
 
 const isAlpha = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -88,18 +87,13 @@ export function parseRequestURI(raw: string): RequestURI {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(raw)) throw new Error('net/url: invalid control character in URL');
   if (raw === '') throw new Error('empty url');
-  if (raw === '*') return { scheme: '', host: '', rawPath: '*', rawQuery: '' };
+  if (raw === '*') return { scheme: '', host: '', rawPath: '*' };
   const [scheme, afterScheme] = splitScheme(raw);
-  let rest = afterScheme;
-  let rawQuery = '';
-  const question = rest.indexOf('?');
-  if (question >= 0) {
-    rawQuery = rest.slice(question + 1);
-    rest = rest.slice(0, question);
-  }
+  const question = afterScheme.indexOf('?');
+  let rest = question >= 0 ? afterScheme.slice(0, question) : afterScheme;
   if (!rest.startsWith('/')) {
     // Rootless after a scheme (`mailto:x`, `host:5000/v3`): Go takes it as an opaque URL, hostless.
-    if (scheme !== '') return { scheme: scheme.toLowerCase(), host: '', rawPath: '', rawQuery };
+    if (scheme !== '') return { scheme: scheme.toLowerCase(), host: '', rawPath: '' };
     throw new Error('invalid URI for request');
   }
   let host = '';
@@ -113,7 +107,7 @@ export function parseRequestURI(raw: string): RequestURI {
     host = parseHost(authority.slice(at + 1));
   }
   unescape(rest, 'path');
-  return { scheme: scheme.toLowerCase(), host, rawPath: rest, rawQuery };
+  return { scheme: scheme.toLowerCase(), host, rawPath: rest };
 }
 
 /** Go's splitHostPort: the port only when what follows the last colon is one; IPv6 brackets dropped. */
