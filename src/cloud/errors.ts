@@ -3,8 +3,13 @@
  * "Errors, retries and what wakes an object"); each cloud maps its own bodies to it in one place.
  */
 export type CloudErrorKind =
-  /** Network failure, timeout, 429, 5xx, a resource still in use: retry with backoff. */
+  /** Network failure, timeout, 429, 5xx: retry with backoff. */
   | 'transient'
+  /**
+   * Refused for now because of other resources or a transition under way (in use, no free
+   * address, a server mid-task): retry with backoff; a refused delete is DeleteBlocked.
+   */
+  | 'busy'
   /** The cloud refuses the request as specified (400, 403, ...): Stalled until the spec changes. */
   | 'terminal'
   /** The addressed resource does not exist (404). */
@@ -61,6 +66,24 @@ export class CloudError extends Error {
   describe(): string {
     const status = this.status === undefined ? '' : ` ${this.status}`;
     return `${this.service} ${this.operation}:${status} ${this.code}: ${this.message}`;
+  }
+}
+
+/**
+ * A URL from the ProviderConfig or the cloud's catalog that does not parse: a configuration error
+ * found only at run time, which no retry fixes until the configuration changes.
+ */
+export class EndpointError extends Error {
+  override readonly name = 'EndpointError';
+}
+
+/** `url` parsed, or an EndpointError naming `what` it is (any user:password@ left out). */
+export function parseEndpoint(url: string | URL, what: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    const shown = String(url).replace(/\/\/[^/@]*@/, '//').slice(0, 200);
+    throw new EndpointError(`${what} ${JSON.stringify(shown)} is not a valid URL`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { CloudError, kindForStatus, parseRetryAfter } from './errors.ts';
+import { CloudError, kindForStatus, parseEndpoint, parseRetryAfter } from './errors.ts';
 import { cloudApiMetrics, type CloudApiMetrics } from './metrics.ts';
 import { RequestThrottle, type RateLimit } from './rate-limit.ts';
 import { Redactor } from './redact.ts';
@@ -119,7 +119,7 @@ export function classifyByStatus(response: ErrorResponse): CloudError {
 }
 
 export function buildUrl(url: string | URL, query?: Record<string, QueryValue>): URL {
-  const out = new URL(url);
+  const out = parseEndpoint(url, 'endpoint');
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const item of value) out.searchParams.append(name, String(item));

@@ -224,6 +224,8 @@ export interface Adapter<R = unknown, F = unknown, S = unknown, O = unknown, C =
   get(cloud: C, id: string): Promise<O | undefined>;
   /** Candidates for import.filter; `refs` resolves its importReferences. */
   listForImport(cloud: C, filter: F, refs: ResolvedRefs): Promise<O[]>;
+  /** What other projects use the resource for (an external or shared network), if anything: importing it Managed warns. */
+  sharedWith?(observed: O): string | undefined;
 
   /** How the cloud marks resources as the operator's. */
   marks: MarkStyle<M>;

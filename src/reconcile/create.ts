@@ -23,7 +23,7 @@ export async function create(r: Reconciling, pass: Pass, cloud: object, refs: Re
   const { adapter } = r;
   const name = cloudNameOf(adapter, pass.obj);
   const held = r.quota.admit(cloud, pass.key);
-  if (held) throw new Outcome(stalled('QuotaExceeded', `${held.message}; waiting for quota: one ${adapter.kind} of this ProviderConfig tries again each period for all that wait`), held.waitMs);
+  if (held) throw new Outcome(stalled('QuotaExceeded', `${held.message}; waiting for quota: one ${adapter.kind} of this ProviderConfig tries again each period for all that wait`, 'quota'), held.waitMs);
   const secretData = await readSecretInputs(r, pass);
   if ((await needsIntent(r, cloud)) && pass.obj.status?.pendingCreate?.name !== name) {
     await r.write(pass, {
@@ -70,7 +70,7 @@ async function readSecretInputs(r: Reconciling, pass: Pass): Promise<CreateReque
     if (data === undefined) {
       r.memory.waitingOn.set(pass.key, ['Secret']);
       const missing = secret ? `Secret ${input.name} has no key "${input.key}"` : `Secret ${input.name} does not exist`;
-      throw r.retry(pass, 'reconciling', 'WaitingForSecret', `${missing} (${input.field}); waiting for it before the create`);
+      throw r.retry(pass, reconciling('WaitingForSecret', `${missing} (${input.field}); waiting for it before the create`, 'waiting'));
     }
     values.set(entry(input), data);
   }

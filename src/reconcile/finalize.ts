@@ -31,7 +31,7 @@ export async function finalize(r: Reconciling, f: Finalizing, pass: Pass): Promi
   const dependents = f.cluster.dependents(adapter.kind, namespace, obj.metadata.name).filter((d) => d.metadata.uid !== obj.metadata.uid);
   if (dependents.length > 0) {
     const names = dependents.map((d) => describe(d)).sort();
-    throw new Outcome(reconciling('DeletionBlocked', `waiting for ${names.join(', ')} to be deleted`));
+    throw new Outcome(reconciling('DeleteBlocked', `waiting for ${names.join(', ')} to be deleted`, 'waiting'));
   }
   if (isManaged(obj)) {
     const cloud = f.client(obj, 'delete the cloud resource');
@@ -91,7 +91,6 @@ async function awaitDeletion(r: Reconciling, pass: Pass, cloud: unknown, remaini
   if (status.state === 'pending') throw new Outcome(waiting, status.pollAfterMs);
   if (status.state === 'done') throw new Outcome(waiting, DELETION_POLL_MS);
   // Failed: the next attempt sends the DELETE again.
-  r.event(pass.obj, 'Warning', status.reason, `deleting ${adapter.kind} ${ids} failed: ${status.message}`);
   await r.write(pass, { pendingOperation: null });
-  throw r.retry(pass, 'reconciling', 'Deleting', `deleting ${adapter.kind} ${ids} failed: ${status.message}`);
+  throw r.retry(pass, reconciling(status.reason, `deleting ${adapter.kind} ${ids} failed: ${status.message}`, 'transient'));
 }

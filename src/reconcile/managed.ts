@@ -3,12 +3,14 @@
 // live beside it: references, observe, create, update, progress, finalize, errors.
 import { isCloudError } from '../cloud/errors.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
+import { isApiServerError } from '../runtime/client.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
 import type { EventType } from '../runtime/events.ts';
 import { FINALIZER, hasFinalizer } from '../runtime/finalizers.ts';
 import { CloudPrecondition, type Adapter, type ManagedObject } from './adapter.ts';
 import { create } from './create.ts';
-import { classify, precondition, QUOTA_RETRY_MS } from './errors.ts';
+import { classify, precondition, QUOTA_RETRY_MS, unexpected } from './errors.ts';
+import { eventType } from './failure.ts';
 import { finalize, type Finalizing } from './finalize.ts';
 import type { ClusterView, ObjectWriter } from './kube.ts';
 import { Listings } from './listing.ts';
@@ -19,7 +21,7 @@ import { isManaged, Outcome, RESYNC, type Pass, type Reconciling, type Reference
 import type { Provider, ProviderLookup } from './provider.ts';
 import { awaitOperation, awaitRecreate, complete, recreate } from './progress.ts';
 import { resolveReferences } from './references.ts';
-import { reconciling, stalled, statusPatch, type Phase, type StatusChange } from './status.ts';
+import { reconciling, stalled, statusPatch, type ConditionChange, type StatusChange } from './status.ts';
 import { kubeTime, type BackoffOptions } from './timing.ts';
 import { update } from './update.ts';
 
@@ -98,8 +100,10 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     } catch (err) {
       if (err instanceof Outcome) return await this.#finish(pass, err);
       if (err instanceof CloudPrecondition) return await this.#finish(pass, precondition(this, pass, err));
-      if (!isCloudError(err)) throw err;
-      return await this.#finish(pass, classify(this, pass, err, this.#o.quotaRetryMs ?? QUOTA_RETRY_MS));
+      if (isCloudError(err)) return await this.#finish(pass, classify(this, pass, err, this.#o.quotaRetryMs ?? QUOTA_RETRY_MS));
+      // The API server's own failures cannot be written on the object: the controller retries them.
+      if (isApiServerError(err)) throw err;
+      return await this.#finish(pass, unexpected(this, pass, err));
     } finally {
       if (pass.obj !== obj) {
         this.memory.ownWrites.record(key, pass.versions, pass.obj);
@@ -150,10 +154,10 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     // Every provider's client is an object: listings and quota gates are kept per client.
     if (lookup.ready) return lookup.client as object;
     const prefix = doing ? `cannot ${doing}: ` : '';
-    if ('message' in lookup) throw new Outcome(reconciling('ProviderNotReady', `${prefix}${lookup.message}`));
+    if ('message' in lookup) throw new Outcome(reconciling('ProviderNotReady', `${prefix}${lookup.message}`, 'waiting'));
     const { kind, provider } = this.adapter;
     const wanted = (this.#o.providerNames ?? [provider.name]).join(' or ');
-    throw new Outcome(stalled('InvalidConfiguration', `${prefix}ProviderConfig ${namespace}/${name} is for ${lookup.otherProvider}; a ${kind} needs a ProviderConfig of provider ${wanted}`));
+    throw new Outcome(stalled('InvalidConfiguration', `${prefix}ProviderConfig ${namespace}/${name} is for ${lookup.otherProvider}; a ${kind} needs a ProviderConfig of provider ${wanted}`, 'configuration'));
   }
 
   /** The object's references, or undefined while they cannot be resolved (a deletion then finds nothing by intent). */
@@ -166,13 +170,21 @@ export class ManagedReconciler<R, F, S, O, C, M = readonly string[]> implements 
     }
   }
 
-  retry(pass: Pass, phase: Phase, reason: string, message: string, atLeastMs?: number): Outcome {
+  retry(pass: Pass, condition: ConditionChange, atLeastMs?: number): Outcome {
     const wait = this.memory.backoff.next(pass.key, { atLeastMs, generation: pass.generation });
-    return new Outcome({ phase, reason, message: `${message}; next attempt at ${kubeTime(this.clock.now() + wait)}` }, wait);
+    return new Outcome({ ...condition, message: `${condition.message}; next attempt at ${kubeTime(this.clock.now() + wait)}` }, wait);
   }
 
+  /** Writes the outcome, says a failure in an Event and in the result (the controller's metric), and says when to come back. */
   async #finish(pass: Pass, outcome: Outcome): Promise<ReconcileResult> {
     await this.write(pass, { ...outcome.change, condition: outcome.condition });
+    const { failure, reason } = outcome.condition;
+    if (!failure) return this.#requeue(pass, outcome);
+    this.event(pass.obj, eventType(failure), reason, failure.detail);
+    return { ...this.#requeue(pass, outcome), failure: { class: failure.class, reason } };
+  }
+
+  #requeue(pass: Pass, outcome: Outcome): ReconcileResult {
     const period = this.memory.resyncPeriod(pass.obj);
     if (outcome.condition.phase === 'stalled') {
       // Held until the spec changes; retried anyway at the resync (or sooner, e.g. quota), never on other events.

@@ -26,7 +26,7 @@ export async function observe(r: Reconciling, pass: Pass, cloud: object, refs: R
   if (id) {
     const found = (options.driftCheck ? await listed(r, pass, cloud, id) : kept(r, pass, id)) ?? (await adapter.get(cloud, id));
     if (found) return found;
-    if (!managed) throw r.retry(pass, 'reconciling', 'NotFound', `${adapter.kind} ${id} no longer exists in the cloud; waiting for it to reappear`);
+    if (!managed) throw r.retry(pass, reconciling('NotFound', `${adapter.kind} ${id} no longer exists in the cloud; waiting for it to reappear`, 'waiting'));
     r.event(obj, 'Warning', 'Recreating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`);
     await r.write(pass, { id: null, condition: reconciling('Creating', `${adapter.kind} ${id} was deleted outside the operator; creating it again`) });
   }
@@ -110,7 +110,7 @@ async function adoptIntended(r: Reconciling, pass: Pass, cloud: unknown, refs: R
   if (candidates.length > 1) {
     const ids = candidates.map((o) => adapter.id(o)).join(', ');
     throw new Outcome(
-      stalled('AdoptionAmbiguous', `a create of this ${adapter.kind} lost its answer and ${candidates.length} candidates without ${adapter.marks.noun} match (${ids}); delete the extra ones in the cloud`),
+      stalled('AdoptionAmbiguous', `a create of this ${adapter.kind} lost its answer and ${candidates.length} candidates without ${adapter.marks.noun} match (${ids}); delete the extra ones in the cloud`, 'terminal'),
     );
   }
   const found = candidates[0];
@@ -136,7 +136,7 @@ async function importResource(r: Reconciling, pass: Pass, cloud: unknown, refs: 
   const spec = pass.obj.spec;
   if (!spec.import) {
     if (isManaged(pass.obj)) return undefined;
-    throw new Outcome(stalled('InvalidConfiguration', 'managementPolicy ObserveOnly needs import.id or import.filter'));
+    throw new Outcome(stalled('InvalidConfiguration', 'managementPolicy ObserveOnly needs import.id or import.filter', 'configuration'));
   }
   let found: unknown;
   let how: string;
@@ -148,12 +148,17 @@ async function importResource(r: Reconciling, pass: Pass, cloud: unknown, refs: 
     const matches = await adapter.listForImport(cloud, spec.import.filter, refs);
     if (matches.length > 1) {
       const ids = matches.map((o) => adapter.id(o)).join(', ');
-      throw new Outcome(stalled('ImportAmbiguous', `import ${how} matches ${matches.length} ${adapter.kind}s (${ids}); make the filter match exactly one`));
+      throw new Outcome(stalled('ImportAmbiguous', `import ${how} matches ${matches.length} ${adapter.kind}s (${ids}); make the filter match exactly one`, 'configuration'));
     }
     found = matches[0];
   }
-  if (!found) throw r.retry(pass, 'reconciling', 'ImportNotFound', `no ${adapter.kind} matches import ${how} yet`);
+  if (!found) throw r.retry(pass, reconciling('ImportNotFound', `no ${adapter.kind} matches import ${how} yet`, 'waiting'));
   r.event(pass.obj, 'Normal', 'Adopted', `imported ${adapter.kind} ${adapter.id(found)} (${how}, ${spec.managementPolicy})`);
+  const shared = isManaged(pass.obj) ? adapter.sharedWith?.(found) : undefined;
+  if (shared) {
+    const risk = 'with managementPolicy Managed the operator changes it, and deleting this object deletes it from the cloud';
+    r.event(pass.obj, 'Warning', 'ImportedShared', `${adapter.kind} ${adapter.id(found)} is ${shared}; ${risk}: import it with ObserveOnly, or set deletionPolicy: Orphan`);
+  }
   await r.write(pass, { id: adapter.id(found) });
   return found;
 }

@@ -7,7 +7,7 @@ import type { Adapter, ManagedObject, ResolvedRefs } from './adapter.ts';
 import type { Listings } from './listing.ts';
 import type { Memory } from './memory.ts';
 import type { QuotaGates } from './quota.ts';
-import type { ConditionChange, Phase, StatusChange } from './status.ts';
+import type { ConditionChange, StatusChange } from './status.ts';
 
 /** Come back when the drift check is due: the object is as in sync as it can be. */
 export const RESYNC = 'resync';
@@ -74,8 +74,8 @@ export interface Reconciling {
   event(obj: ManagedObject, type: EventType, reason: string, message: string): void;
   /** A Secret's data (base64 values) straight from the API server, or undefined if there is no such Secret. */
   readSecret(namespace: string, name: string): Promise<SecretData | undefined>;
-  /** Another attempt after the object's backoff (never sooner than `atLeastMs`); the message says when. */
-  retry(pass: Pass, phase: Phase, reason: string, message: string, atLeastMs?: number): Outcome;
+  /** Another attempt after the object's backoff (never sooner than `atLeastMs`); the condition's message says when. */
+  retry(pass: Pass, condition: ConditionChange, atLeastMs?: number): Outcome;
 }
 
 /** The API server defaults managementPolicy to Managed; an object stored without it is Managed too. */

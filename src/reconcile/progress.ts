@@ -27,14 +27,13 @@ export async function awaitOperation(r: Reconciling, pass: Pass, cloud: unknown,
   const what = `the ${operation.action} of ${adapter.kind}${pass.obj.status?.id ? ` ${pass.obj.status.id}` : ''} (operation ${operation.id})`;
   if (status.state === 'pending') throw new Outcome(reconciling(GERUND[operation.action], `the cloud is carrying out ${what}`), status.pollAfterMs);
   if (status.state === 'failed') {
-    r.event(pass.obj, 'Warning', status.reason, `${what} failed: ${status.message}`);
     // A create that failed made nothing: no intent to adopt, and the id its answer named never came to be.
     const change: StatusChange = { pendingOperation: null, ...(operation.action === 'create' ? { pendingCreate: null, id: null } : {}) };
     if (status.retry) {
       await r.write(pass, change);
-      throw r.retry(pass, 'reconciling', status.reason, `${what} failed: ${status.message}; it is sent again`);
+      throw r.retry(pass, reconciling(status.reason, `${what} failed: ${status.message}; it is sent again`, 'transient'));
     }
-    throw new Outcome(stalled(status.reason, `${what} failed: ${status.message}; change the spec to retry`), undefined, change);
+    throw new Outcome(stalled(status.reason, `${what} failed: ${status.message}; change the spec to retry`, 'terminal'), undefined, change);
   }
   const made = status.id && !pass.obj.status?.id ? { id: status.id, pendingCreate: null } : {};
   await r.write(pass, { pendingOperation: null, ...made });
@@ -53,15 +52,14 @@ export function complete(r: Reconciling, pass: Pass, observed: unknown, refs: Re
   const progress = adapter.progress(observed, pass.obj.spec.resource);
   if (progress.state === 'progressing') return new Outcome(reconciling(progress.reason, progress.message), progress.pollAfterMs, change);
   if (progress.state === 'failed') {
-    r.event(pass.obj, 'Warning', progress.reason, progress.message);
-    return new Outcome(stalled(progress.reason, `${progress.message}; change the spec or recreate the object`), undefined, change);
+    return new Outcome(stalled(progress.reason, `${progress.message}; change the spec or recreate the object`, 'terminal'), undefined, change);
   }
   r.memory.backoff.reset(pass.key);
   if (adapter.conditionalUpdate && isManaged(pass.obj)) r.memory.keepObservation(pass.obj.metadata.uid ?? '', id, observed, syncedAt);
   if (refs.pending.length > 0) {
     // Woken when they get an id (reference events), like any wait for a dependency; drift-checked meanwhile.
     const message = `waiting for ${refs.pending.join('; ')}; ${adapter.kind} ${id} is otherwise in sync`;
-    return new Outcome(reconciling(WAITING, message), RESYNC, change);
+    return new Outcome(reconciling(WAITING, message, 'waiting'), RESYNC, change);
   }
   return new Outcome(ready('Available', `${adapter.kind} ${id} is available`), RESYNC, change);
 }

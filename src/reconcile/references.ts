@@ -49,7 +49,7 @@ export function resolveReferences(r: Reconciling, cluster: ClusterView, obj: Man
   if (waiting.length > 0) {
     // What was last synced no longer holds: the next sync must not be skipped as steady.
     r.memory.synced.delete(obj.metadata.uid ?? '');
-    throw new Outcome(reconciling(WAITING, `waiting for ${waiting.join('; ')}`));
+    throw new Outcome(reconciling(WAITING, `waiting for ${waiting.join('; ')}`, 'waiting'));
   }
   const fingerprint = [...[...ids].map(([ref, id]) => `${ref}=${id}`).sort(), ...pending].join(',');
   return { resolved: resolvedRefs(ids, self), imports: resolvedRefs(importIds), fingerprint, pending };

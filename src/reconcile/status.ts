@@ -2,6 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ensureReady, markReady, markReconciling, markStalled, type Condition } from '../runtime/conditions.ts';
 import type { ManagedObject, PendingCreate, PendingOperation } from './adapter.ts';
+import type { Failure, FailureClass } from './failure.ts';
 import { kubeTime } from './timing.ts';
 
 /** kstatus states: done, in progress (or waiting on something that will resolve), stuck until the spec changes. */
@@ -11,11 +12,16 @@ export interface ConditionChange {
   phase: Phase;
   reason: string;
   message: string;
+  /** Set when the condition reports a failure: its class and what its Event says. */
+  failure?: Failure;
 }
 
-export const ready = (reason: string, message: string): ConditionChange => ({ phase: 'ready', reason, message });
-export const reconciling = (reason: string, message: string): ConditionChange => ({ phase: 'reconciling', reason, message });
-export const stalled = (reason: string, message: string): ConditionChange => ({ phase: 'stalled', reason, message });
+const change = (phase: Phase, reason: string, message: string, failure?: FailureClass): ConditionChange =>
+  failure ? { phase, reason, message, failure: { class: failure, detail: message } } : { phase, reason, message };
+
+export const ready = (reason: string, message: string): ConditionChange => change('ready', reason, message);
+export const reconciling = (reason: string, message: string, failure?: FailureClass): ConditionChange => change('reconciling', reason, message, failure);
+export const stalled = (reason: string, message: string, failure: FailureClass): ConditionChange => change('stalled', reason, message, failure);
 
 export interface StatusChange<S = unknown> {
   /** null clears it. */

@@ -71,6 +71,6 @@ export function instancesProgress(entries: readonly InstanceEntry[] | undefined,
  */
 export function detachingFirst(where: { provider: string; service: string }, instances: readonly string[], network: string): CloudPrecondition {
   const message = `detaching instance(s) ${instances.join(', ')} from network ${network} before deleting it`;
-  const error = new CloudError({ ...where, operation: 'deleteNetwork', code: 'InstancesAttached', kind: 'transient', message });
+  const error = new CloudError({ ...where, operation: 'deleteNetwork', code: 'InstancesAttached', kind: 'busy', message });
   return new CloudPrecondition({ reason: 'DetachingInstances', message, wokenBy: [], error });
 }

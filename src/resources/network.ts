@@ -28,6 +28,7 @@ export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObser
       filters: { name: f.name, 'router:external': f.external, shared: f.shared, project_id: f.projectID },
       tags: f.tags,
     }),
+  sharedWith: (o) => (o['router:external'] ? 'an external network, which other projects route to' : o.shared ? 'a shared network, which other projects attach to' : undefined),
   intentAdoption: adoptByName((cloud, name) => cloud.neutron.networks.list({ filters: { name } })),
   create: (cloud, { resource, name }, tags) =>
     cloud.neutron.networks.create({

@@ -44,6 +44,14 @@ export function statusCode(err: unknown): number | undefined {
   return undefined;
 }
 
+/** An answer of the API server (it has a status) or a failure to reach it (a system error code such as ECONNREFUSED). */
+export function isApiServerError(err: unknown): boolean {
+  if (statusCode(err) !== undefined) return true;
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
 

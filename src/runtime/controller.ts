@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { objectKey, splitKey } from './cache.ts';
+import { isApiServerError } from './client.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { EventSource } from './informer.ts';
 import type { Logger } from './log.ts';
@@ -22,9 +23,10 @@ export interface ReconcileContext {
 
 /**
  * requeueAfter (ms): reconcile again after that delay, `routine` (a drift check) in the background
- * lane behind user-driven work; requeue: retry with backoff without counting an error.
+ * lane behind user-driven work; requeue: retry with backoff without counting an error; failure:
+ * the reconcile ended in a failure it reported on the object (counted by class and reason).
  */
-export type ReconcileResult = { requeueAfter?: number; routine?: boolean; requeue?: boolean } | void;
+export type ReconcileResult = { requeueAfter?: number; routine?: boolean; requeue?: boolean; failure?: { class: string; reason: string } } | void;
 
 export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult>;
 
@@ -138,6 +140,7 @@ export class Controller {
     let result: (typeof RESULTS)[number];
     try {
       const outcome = await reconcile(key, { key, namespace, name, reconcileID, log });
+      if (outcome?.failure) metrics?.reconcileFailures.inc({ controller, ...outcome.failure });
       if (outcome?.requeueAfter && outcome.requeueAfter > 0) {
         this.queue.forget(key);
         this.queue.addAfter(key, outcome.requeueAfter, outcome.routine ? 'background' : 'urgent');
@@ -151,10 +154,14 @@ export class Controller {
         result = 'success';
       }
     } catch (err) {
+      // The reconciler reports every failure on the object; what reaches here could not be written there.
       this.queue.addRateLimited(key);
       result = 'error';
+      const failure = isApiServerError(err) ? 'kubernetes' : 'internal';
       metrics?.reconcileErrors.inc({ controller });
-      log.error({ err, retries: this.queue.numRequeues(key) }, 'reconcile failed');
+      metrics?.reconcileFailures.inc({ controller, class: failure, reason: 'ReconcileError' });
+      const what = failure === 'kubernetes' ? 'the Kubernetes API refused or did not answer' : 'unexpected error (a bug, please report it)';
+      log.error({ err, class: failure, retries: this.queue.numRequeues(key) }, `${what}; retrying with backoff`);
     } finally {
       metrics?.activeWorkers.set({ controller }, --this.#active);
       metrics?.reconcileTime.observe({ controller }, (this.#clock.now() - started) / 1000);

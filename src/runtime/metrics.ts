@@ -22,6 +22,7 @@ export class RuntimeMetrics {
   readonly registry = new Registry();
   readonly reconcileTotal: Counter<'controller' | 'result'>;
   readonly reconcileErrors: Counter<'controller'>;
+  readonly reconcileFailures: Counter<'controller' | 'class' | 'reason'>;
   readonly reconcileTime: Histogram<'controller'>;
   readonly maxConcurrentReconciles: Gauge<'controller'>;
   readonly activeWorkers: Gauge<'controller'>;
@@ -46,6 +47,12 @@ export class RuntimeMetrics {
       name: 'controller_runtime_reconcile_errors_total',
       help: 'Total number of reconciliation errors per controller',
       labelNames: ['controller'],
+      registers,
+    });
+    this.reconcileFailures = new Counter({
+      name: 'cloudnet_reconcile_failures_total',
+      help: 'Reconciles that ended in a failure, by failure class and the condition reason it left',
+      labelNames: ['controller', 'class', 'reason'],
       registers,
     });
     this.reconcileTime = new Histogram({

@@ -111,14 +111,14 @@ describe('Neutron get, update, delete', () => {
     await expect(neutron.networks.update('n1', { name: 'x' }, 999)).rejects.toMatchObject({ kind: 'staleRevision', status: 412 });
   });
 
-  it('delete treats 404 as done and reports an in-use 409 as transient', async () => {
+  it('delete treats 404 as done and reports an in-use 409 as busy', async () => {
     const { neutron } = await neutronAt((req) =>
       req.path.endsWith('/gone')
         ? { status: 404, body: neutronError('NetworkNotFound', 'Network gone could not be found.') }
         : { status: 409, body: neutronError('NetworkInUse', 'Unable to complete operation on network busy. There are one or more ports still in use on the network, id for these ports is: p1.') },
     );
     await expect(neutron.networks.delete('gone')).resolves.toBeUndefined();
-    await expect(neutron.networks.delete('busy')).rejects.toMatchObject({ kind: 'transient', code: 'NetworkInUse' });
+    await expect(neutron.networks.delete('busy')).rejects.toMatchObject({ kind: 'busy', code: 'NetworkInUse' });
   });
 });
 
@@ -253,11 +253,11 @@ describe('Neutron router and floating IP actions', () => {
     expect(server.seen[0]?.headers['if-match']).toBe('revision_number=2');
   });
 
-  it('a floating IP whose port is not yet routed to the external network is transient, not notFound', async () => {
+  it('a floating IP whose port is not yet routed to the external network is busy, not notFound', async () => {
     const { neutron } = await neutronAt(() => ({
       status: 404,
       body: neutronError('ExternalGatewayForFloatingIPNotFound', 'External network e is not reachable from subnet s.  Therefore, cannot associate Port p with a Floating IP.'),
     }));
-    await expect(neutron.associateFloatingIp('f1', 'p')).rejects.toMatchObject({ kind: 'transient' });
+    await expect(neutron.associateFloatingIp('f1', 'p')).rejects.toMatchObject({ kind: 'busy' });
   });
 });

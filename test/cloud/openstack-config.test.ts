@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findEndpoint, regionsOffering, versionedBaseUrl } from '../../src/cloud/openstack/catalog.ts';
+import { EndpointError } from '../../src/cloud/errors.ts';
 import { CloudConfigError, parseCloudEntry, parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { networkCatalog } from './keystone.ts';
 
@@ -192,11 +193,17 @@ describe('service catalog', () => {
     ['http://127.0.0.1:9696', 'http://127.0.0.1:9696/v2.0'],
     ['http://127.0.0.1:9696/', 'http://127.0.0.1:9696/v2.0'],
   ])('network base %s -> %s', (input, expected) => {
-    expect(versionedBaseUrl(input, 'v2.0')).toBe(expected);
+    expect(versionedBaseUrl(input, 'v2.0', 'endpoint')).toBe(expected);
   });
 
   it('keeps a version segment followed by a project id (Nova catalogs)', () => {
-    expect(versionedBaseUrl('http://127.0.0.1:8774/v2.1/9f1e', 'v2.1')).toBe('http://127.0.0.1:8774/v2.1/9f1e');
-    expect(versionedBaseUrl('http://127.0.0.1:5000', 'v3')).toBe('http://127.0.0.1:5000/v3');
+    expect(versionedBaseUrl('http://127.0.0.1:8774/v2.1/9f1e', 'v2.1', 'endpoint')).toBe('http://127.0.0.1:8774/v2.1/9f1e');
+    expect(versionedBaseUrl('http://127.0.0.1:5000', 'v3', 'endpoint')).toBe('http://127.0.0.1:5000/v3');
+  });
+
+  it('names a URL that does not parse as a configuration error, without its user:password', () => {
+    const parse = () => versionedBaseUrl('https://admin:s3cret@bad host:99999/v3', 'v3', 'authURL');
+    expect(parse).toThrow(EndpointError);
+    expect(parse).toThrow('authURL "https://bad host:99999/v3" is not a valid URL');
   });
 });

@@ -138,6 +138,11 @@ export class FakeCloud {
     this.#faults.push({ op, lose: options.lose, error, remaining: options.times ?? 1 });
   }
 
+  /** The next `times` calls of `op` throw `error()`: a failure that is not a CloudError. */
+  throwOn(op: Op, error: () => Error, times = Infinity): void {
+    this.#faults.push({ op, error, remaining: times });
+  }
+
   clearFaults(): void {
     this.#faults.length = 0;
   }

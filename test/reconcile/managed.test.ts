@@ -286,7 +286,7 @@ describe('ManagedReconciler: crash-safe create', () => {
     expect(h.cloud.widgets.size).toBe(1);
     expect(h.kube.get('a').status).toMatchObject({ id: 'w-1' });
     expect(h.kube.get('a').status?.pendingCreate).toBeUndefined();
-    expect(h.kube.events.map((e) => e.reason)).toEqual(['Adopted']);
+    expect(h.kube.events.map((e) => e.reason)).toEqual(['TransientError', 'Adopted']);
   });
 
   it('after a restart, the objects whose creates an earlier process sent are looked up by one listing, not a call each', async () => {
@@ -304,7 +304,7 @@ describe('ManagedReconciler: crash-safe create', () => {
       const patch = compute(obj) as { id?: string } | undefined;
       if (refuse && patch?.id) {
         refuse = false;
-        throw new Error('the API server is unavailable');
+        throw Object.assign(new Error('the API server is unavailable'), { code: 'ECONNREFUSED' });
       }
       return patchStatus(obj, compute);
     };
@@ -501,7 +501,7 @@ describe('ManagedReconciler: errors', () => {
     expect(cond(w, 'Reconciling')).toBeUndefined();
     expect(w.status?.pendingCreate).toBeUndefined();
     expect(h.kube.events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toEqual(['InvalidConfiguration']);
-    expect(result).toEqual({ requeueAfter: 600_000 });
+    expect(result).toEqual({ requeueAfter: 600_000, failure: { class: 'terminal', reason: 'InvalidConfiguration' } });
     const calls = h.cloud.count();
     for (let i = 0; i < 3; i++) await h.reconcile('a');
     expect(h.cloud.count()).toBe(calls);
@@ -535,7 +535,7 @@ describe('ManagedReconciler: errors', () => {
     const h = harness();
     h.kube.create('a', { resource: {} });
     h.cloud.fail('create', 'transient', { retryAfterMs: 30_000, status: 429 });
-    expect(await h.reconcile('a')).toEqual({ requeueAfter: 30_000 });
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: 30_000, failure: { class: 'transient', reason: 'TransientError' } });
   });
 
   it('quota: Stalled QuotaExceeded, retried slowly', async () => {
@@ -623,10 +623,10 @@ describe('ManagedReconciler: waiting', () => {
     const h = harness();
     h.provider.lookup = { ready: false, message: 'ProviderConfig ns/cloud does not exist' };
     h.kube.create('child', { resource: { parentRef: { name: 'parent' } } });
-    expect(await h.reconcile('child')).toBeUndefined();
+    expect(await h.reconcile('child')).toEqual({ failure: { class: 'waiting', reason: 'ProviderNotReady' } });
     expect(ready(h.kube.get('child'))).toMatchObject({ status: 'False', reason: 'ProviderNotReady', message: 'ProviderConfig ns/cloud does not exist' });
     h.provider.lookup = { ready: true, client: h.cloud };
-    expect(await h.reconcile('child')).toBeUndefined();
+    expect(await h.reconcile('child')).toEqual({ failure: { class: 'waiting', reason: 'WaitingForDependency' } });
     expect(ready(h.kube.get('child'))).toMatchObject({ reason: 'WaitingForDependency', message: 'waiting for Widget ns/parent (parentRef) does not exist' });
     expect(h.cloud.count()).toBe(0);
     expect(h.kube.get('child').metadata.finalizers).toBeUndefined();
@@ -656,7 +656,7 @@ describe('ManagedReconciler: deletion', () => {
     h.kube.delete('parent');
     const calls = h.cloud.count();
     await h.reconcile('parent');
-    expect(ready(h.kube.get('parent'))).toMatchObject({ status: 'False', reason: 'DeletionBlocked', message: 'waiting for Widget ns/child to be deleted' });
+    expect(ready(h.kube.get('parent'))).toMatchObject({ status: 'False', reason: 'DeleteBlocked', message: 'waiting for Widget ns/child to be deleted' });
     expect(h.cloud.count()).toBe(calls);
     h.kube.delete('child');
     await h.reconcile('child');

@@ -155,7 +155,7 @@ describe('resources in transition and failed resources', () => {
     await h.reconcile('a');
     h.cloud.widgets.get('w-1')!.state = 'ERROR';
     h.kube.editSpec('a', (spec) => (spec.resource = { size: 2 }));
-    expect(await h.reconcile('a')).toEqual({ requeueAfter: 600_000 });
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: 600_000, failure: { class: 'terminal', reason: 'WidgetError' } });
     expect(cond(h.kube.get('a'), 'Stalled')).toMatchObject({ status: 'True', reason: 'WidgetError' });
     const calls = h.cloud.count();
     for (let i = 0; i < 3; i++) await h.reconcile('a');

@@ -62,7 +62,7 @@ describe('ManagedReconciler: non-blocking references', () => {
     const h = harness({ resyncPeriodMs: 60_000 });
     h.kube.create('a', { resource: { size: 2, peerRefs: [{ name: 'b' }] } });
     // Otherwise in sync: the drift check comes at the resync.
-    expect(await h.reconcile('a')).toEqual({ requeueAfter: expect.any(Number), routine: true });
+    expect(await h.reconcile('a')).toEqual({ requeueAfter: expect.any(Number), routine: true, failure: { class: 'waiting', reason: 'WaitingForDependency' } });
     const a = h.kube.get('a');
     expect(a.status?.id).toBe('w-1');
     expect(widget(h, 'a')).toMatchObject({ size: 2, peer_ids: [] });
@@ -146,7 +146,7 @@ describe('ManagedReconciler: non-blocking references', () => {
     await h.reconcile('a');
     await h.reconcile('b');
     expect(h.kube.cache.get('ns', 'a')).toBeUndefined();
-    expect(ready(h.kube.get('b'))).toMatchObject({ reason: 'DeletionBlocked', message: 'waiting for Widget ns/c to be deleted' });
+    expect(ready(h.kube.get('b'))).toMatchObject({ reason: 'DeleteBlocked', message: 'waiting for Widget ns/c to be deleted' });
     await h.reconcile('c');
     await h.reconcile('b');
     expect(h.kube.cache.get('ns', 'b')).toBeUndefined();
@@ -158,7 +158,7 @@ describe('ManagedReconciler: references of the import filter', () => {
   it('waits for them without a cloud call, passes them resolved to listForImport, and does not block their deletion', async () => {
     const h = harness();
     h.kube.create('a', { managementPolicy: 'ObserveOnly', import: { filter: { name: 'ext', parentRef: { name: 'p' } } } });
-    expect(await h.reconcile('a')).toBeUndefined();
+    expect(await h.reconcile('a')).toEqual({ failure: { class: 'waiting', reason: 'WaitingForDependency' } });
     expect(ready(h.kube.get('a'))).toMatchObject({ status: 'False', reason: 'WaitingForDependency', message: 'waiting for Widget ns/p (import.filter.parentRef) does not exist' });
     expect(h.cloud.count()).toBe(0);
     expect(h.kube.cache.byIndex(REFERENCES_INDEX, 'Widget/ns/p').map((o) => o.metadata.name)).toEqual(['a']);

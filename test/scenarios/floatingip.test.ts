@@ -183,7 +183,7 @@ describe('FloatingIP', () => {
     await s.apply(fip('user', onPublic()));
     const ready = await s.waitReady('FloatingIP', 'user');
     await s.delete('Network', 'public');
-    const blocked = await s.waitCondition('Network', 'public', 'Reconciling', 'True', 'DeletionBlocked');
+    const blocked = await s.waitCondition('Network', 'public', 'Reconciling', 'True', 'DeleteBlocked');
     expect(condition(blocked, 'Reconciling')?.message).toContain(`FloatingIP ${s.namespace}/user`);
     await s.delete('FloatingIP', 'user');
     await s.waitGone('FloatingIP', 'user');
@@ -324,7 +324,7 @@ describe('FloatingIP: association', () => {
     await s.apply(fip('holder', onPublic({ portRef: { name: 'held' } })));
     await s.waitReady('FloatingIP', 'holder');
     await s.delete('Port', 'held');
-    const blocked = await s.waitCondition('Port', 'held', 'Reconciling', 'True', 'DeletionBlocked');
+    const blocked = await s.waitCondition('Port', 'held', 'Reconciling', 'True', 'DeleteBlocked');
     expect(condition(blocked, 'Reconciling')?.message).toContain(`FloatingIP ${s.namespace}/holder`);
     await s.delete('FloatingIP', 'holder');
     await s.waitGone('FloatingIP', 'holder');

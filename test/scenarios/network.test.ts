@@ -385,7 +385,7 @@ describe('references between objects', () => {
     await s.waitReady('Network', 'dependent');
 
     await s.delete('Network', 'base');
-    const blocked = await s.waitCondition('Network', 'base', 'Ready', 'False', 'DeletionBlocked');
+    const blocked = await s.waitCondition('Network', 'base', 'Ready', 'False', 'DeleteBlocked');
     expect(condition(blocked, 'Ready')?.message).toBe(`waiting for Network ${s.namespace}/dependent to be deleted`);
     expect(await s.cloud.neutron.networks.get(blocked!.status!.id as string)).toBeDefined();
     await s.delete('Network', 'dependent');

@@ -173,7 +173,7 @@ describe('Port', () => {
     const ready = await s.waitReady('Port', 'p');
 
     await s.delete('SecurityGroup', 'web');
-    const blocked = await s.waitCondition('SecurityGroup', 'web', 'Ready', 'False', 'DeletionBlocked');
+    const blocked = await s.waitCondition('SecurityGroup', 'web', 'Ready', 'False', 'DeleteBlocked');
     expect(condition(blocked, 'Ready')?.message).toContain(`Port ${s.namespace}/p`);
     expect(await s.cloud.neutron.securityGroups.get(web)).toBeDefined();
 
@@ -249,7 +249,7 @@ describe('Port', () => {
     await s.apply(port('p', { resource: { networkRef: { name: 'net' }, securityGroupRefs: [{ name: 'web' }] } }));
     await s.waitReady('Port', 'p');
     await s.apply(manifest('SecurityGroup', 'web', { resource: { stateful: false } }));
-    const retrying = await s.waitCondition('SecurityGroup', 'web', 'Ready', 'False', 'TransientError');
+    const retrying = await s.waitCondition('SecurityGroup', 'web', 'Ready', 'False', 'CloudBusy');
     expect(condition(retrying, 'Ready')?.message).toMatch(/SecurityGroupInUse/);
     await s.delete('Port', 'p');
     await s.waitGone('Port', 'p');

@@ -194,7 +194,7 @@ describe('Router: deletion ordering', () => {
     await s.apply(router('r', { resource: { interfaces: [subnetRef('a'), subnetRef('b')] } }));
     const done = await s.waitReady('Router', 'r');
     await s.delete('Subnet', 'a');
-    const blocked = await s.waitCondition('Subnet', 'a', 'Ready', 'False', 'DeletionBlocked');
+    const blocked = await s.waitCondition('Subnet', 'a', 'Ready', 'False', 'DeleteBlocked');
     expect(condition(blocked, 'Ready')?.message).toBe(`waiting for Router ${s.namespace}/r to be deleted`);
     expect(await s.cloud.neutron.subnets.get(subnets.a!)).toBeDefined();
 

@@ -65,7 +65,7 @@ describe.skipIf(noNova)('Server', () => {
     expect(await s.cloud.neutron.ports.get(portID)).toMatchObject({ device_id: ready.status!.id, device_owner: 'compute:nova' });
 
     await s.delete('Port', 'web-port');
-    const blocked = await s.waitCondition('Port', 'web-port', 'Reconciling', 'True', 'DeletionBlocked');
+    const blocked = await s.waitCondition('Port', 'web-port', 'Reconciling', 'True', 'DeleteBlocked');
     expect(condition(blocked, 'Reconciling')?.message).toContain(`Server ${s.namespace}/web`);
     await s.delete('Server', 'web');
     await s.waitGone('Server', 'web', 30_000);

@@ -165,7 +165,7 @@ export class KeystoneAuth {
     }
     const response = await this.#http.request<TokenBody>({
       method: 'POST',
-      url: `${versionedBaseUrl(auth.authUrl as string, 'v3')}/auth/tokens`,
+      url: `${versionedBaseUrl(auth.authUrl as string, 'v3', 'authURL')}/auth/tokens`,
       service: 'identity',
       operation: 'authenticate',
       json: authRequestBody(auth),

@@ -1,3 +1,4 @@
+import { parseEndpoint } from '../errors.ts';
 import type { EndpointInterface, ServiceType } from './config.ts';
 
 /** Keystone v3 service catalog, as in the token body and GET /v3/auth/catalog. */
@@ -66,9 +67,10 @@ export function regionsOffering(catalog: readonly CatalogService[], type: Servic
  * Base URL including the API version, keeping any path prefix: `https://api.x/networking`
  * and `https://api.x/networking/v2.0/` both give `https://api.x/networking/v2.0`. A URL that
  * already has a version segment (even followed by a project id, as Nova's often is) is kept.
+ * `what`: where the URL came from, for the error when it does not parse.
  */
-export function versionedBaseUrl(url: string, version: string): string {
-  const parsed = new URL(url);
+export function versionedBaseUrl(url: string, version: string, what: string): string {
+  const parsed = parseEndpoint(url, what);
   const path = parsed.pathname.replace(/\/+$/, '');
   const hasVersion = path.split('/').some((segment) => /^v\d+(\.\d+)?$/.test(segment));
   parsed.pathname = hasVersion ? path : `${path}/${version}`;

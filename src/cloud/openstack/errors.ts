@@ -45,10 +45,10 @@ export function parseOpenStackErrorBody(body: unknown): OpenStackErrorBody | und
 }
 
 /**
- * 409s that clear up on their own: the resource still has dependents that the operator (or
- * a user) is removing, or the subnet has no free address until some port goes away.
+ * Refusals that clear up once other resources change: the resource still has dependents that the
+ * operator (or a user) is removing, or the subnet has no free address until some port goes away.
  */
-const TRANSIENT_TYPES = new Set([
+const BUSY_TYPES = new Set([
   'NetworkInUse',
   'SubnetInUse',
   'PortInUse',
@@ -66,13 +66,13 @@ const QUOTA_TYPES = new Set(['OverQuota', 'overLimit']);
 
 /** Anything not named above follows its status: 400/403 terminal, 404 notFound, 409 conflict, 412 staleRevision. */
 function kindFor(status: number, code: string, message: string): CloudErrorKind {
-  if (TRANSIENT_TYPES.has(code)) return 'transient';
+  if (BUSY_TYPES.has(code)) return 'busy';
   if (QUOTA_TYPES.has(code) || /quota exceeded/i.test(message)) return 'quota';
   // Nova reports a port attached elsewhere as a 409 conflictingRequest "Port <id> is still in use."
-  if (status === 409 && /is still in use/i.test(message)) return 'transient';
+  if (status === 409 && /is still in use/i.test(message)) return 'busy';
   // A server busy with a transition: "Cannot 'stop' instance <id> while it is in task_state
   // powering-off" (or in a vm_state the action does not apply to): look again, then act.
-  if (status === 409 && /while it is in (task_state|vm_state)/i.test(message)) return 'transient';
+  if (status === 409 && /while it is in (task_state|vm_state)/i.test(message)) return 'busy';
   return kindForStatus(status);
 }
 

@@ -64,10 +64,10 @@ export class OpenStackSession {
   #endpointFor(service: ServiceType, token: Token): string {
     const version = SERVICE_VERSIONS[service];
     const override = this.#endpoints.endpointOverrides[service];
-    if (override !== undefined) return versionedBaseUrl(override, version);
+    if (override !== undefined) return versionedBaseUrl(override, version, `endpointOverrides.${service}`);
     const query = { type: service, interface: this.#endpoints.interface, regionName: this.#endpoints.regionName };
     const url = findEndpoint(token.catalog, query);
-    if (url !== undefined) return versionedBaseUrl(url, version);
+    if (url !== undefined) return versionedBaseUrl(url, version, `the catalog's ${service} endpoint`);
     const offered = regionsOffering(token.catalog, service);
     const where = `${this.#endpoints.interface} endpoint${query.regionName ? ` in region ${query.regionName}` : ''}`;
     throw new CloudError({

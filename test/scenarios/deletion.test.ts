@@ -1,0 +1,59 @@
+// Deletion always ends or says why: a cloud that refuses a delete leaves the object with
+// Ready=False/DeleteBlocked and the cloud's words, retried with backoff, never in a loop; the way
+// out (deletionPolicy: Orphan) lets go. Importing a network other projects use warns, and one the
+// project cannot change stalls at once with what to do.
+import { describe, expect, it } from 'vitest';
+import { maxAttempts } from '../support/backoff.ts';
+import { condition, FAST, manifest, observeFor, useScenarios } from './harness.ts';
+
+const { start } = useScenarios();
+
+const PUBLIC = { import: { filter: { name: 'public', external: true } } };
+
+describe('deletion the cloud refuses', () => {
+  it('a network in use by a port the operator does not manage: DeleteBlocked with the cloud message, retried with backoff, done once the port goes', async () => {
+    const s = await start();
+    await s.apply(manifest('Network', 'held', { resource: {} }));
+    const id = (await s.waitReady('Network', 'held')).status!.id as string;
+    const port = await s.cloud.neutron.ports.create({ network_id: id, name: 'not-ours' });
+    s.releaseOnClose(() => s.cloud.neutron.ports.delete(port.id), { beforeObjects: true });
+
+    const deletes = () => s.calls.count({ method: 'DELETE', path: new RegExp(`/networks/${id}$`) });
+    const startedAt = Date.now();
+    await s.delete('Network', 'held');
+    const blocked = await s.waitCondition('Network', 'held', 'Ready', 'False', 'DeleteBlocked');
+    expect(condition(blocked, 'Ready')?.message).toMatch(/the cloud refuses the delete for now: network deleteNetwork: 409 NetworkInUse: .*; next attempt at /);
+    expect(condition(blocked, 'Reconciling')).toMatchObject({ status: 'True', reason: 'DeleteBlocked' });
+    await s.waitEvent('held', 'DeleteBlocked');
+
+    await observeFor(3_000);
+    // No hot loop: at most the attempts the scenarios' backoff schedule allows in the time that passed.
+    expect(deletes()).toBeLessThanOrEqual(maxAttempts(Date.now() - startedAt, { factor: 2, floorMs: 100, capMs: 2000, ...FAST.backoff }));
+    expect(deletes()).toBeGreaterThanOrEqual(2);
+
+    await s.cloud.neutron.ports.delete(port.id);
+    await s.waitGone('Network', 'held', 30_000);
+    expect(await s.cloud.neutron.networks.get(id)).toBeUndefined();
+  });
+
+  it('the external network imported as Managed: a warning at import, ImportNotManageable, a delete the cloud forbids is DeleteBlocked, and Orphan lets go', async () => {
+    const s = await start();
+    await s.apply(manifest('Network', 'public', { ...PUBLIC, resource: {} }));
+    const stalled = await s.waitCondition('Network', 'public', 'Stalled', 'True', 'ImportNotManageable');
+    expect(condition(stalled, 'Ready')?.message).toMatch(/403 .*import a resource of another project \(such as the external network\) with managementPolicy: ObserveOnly/);
+    const warning = await s.waitEvent('public', 'ImportedShared');
+    expect(warning).toMatchObject({ type: 'Warning' });
+    expect(warning.message).toMatch(/is an external network, which other projects route to; .*import it with ObserveOnly, or set deletionPolicy: Orphan/);
+    const id = stalled!.status!.id as string;
+    const before = await s.cloud.neutron.networks.get(id);
+
+    await s.delete('Network', 'public');
+    const blocked = await s.waitCondition('Network', 'public', 'Ready', 'False', 'DeleteBlocked');
+    expect(condition(blocked, 'Ready')?.message).toMatch(/the cloud refuses the delete: network deleteNetwork: 403 .*; to let go, set spec.deletionPolicy: Orphan/);
+    expect(condition(blocked, 'Stalled')).toMatchObject({ status: 'True', reason: 'DeleteBlocked' });
+
+    await s.apply(manifest('Network', 'public', { ...PUBLIC, resource: {}, deletionPolicy: 'Orphan' }));
+    await s.waitGone('Network', 'public', 30_000);
+    expect(await s.cloud.neutron.networks.get(id)).toMatchObject({ id, tags: before!.tags, 'router:external': true });
+  });
+});
