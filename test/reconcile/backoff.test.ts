@@ -1,15 +1,10 @@
 // Backoff holds: an object whose create keeps failing is retried on the documented schedule, however
 // many of its own status writes come back through the informer, and a spec change retries at once.
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CloudErrorKind } from '../../src/cloud/errors.ts';
-import { Controller } from '../../src/runtime/controller.ts';
-import { systemClock } from '../../src/runtime/clock.ts';
 import { getCondition } from '../../src/runtime/conditions.ts';
-import { FINALIZER } from '../../src/runtime/finalizers.ts';
-import { changedBeyondOwnWrites } from '../../src/runtime/predicates.ts';
 import { DEFAULT_SCHEDULE, maxAttempts } from '../support/backoff.ts';
-import { FakeCloud, FakeKube, widgetReconciler, type FaultOptions, type Widget } from './fakes.ts';
+import { widgetOperator, type FaultOptions, type Widget } from './fakes.ts';
 
 const SCHEDULE = DEFAULT_SCHEDULE;
 const TEN_MINUTES = 600_000;
@@ -25,28 +20,14 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The operator's loop in miniature: the fake API server's events drive a Controller over the generic reconciler. */
+/** The operator's loop in miniature, counting the events its own writes bring back. */
 async function operator() {
-  const kube = new FakeKube();
-  const cloud = new FakeCloud(Date.now);
+  const op = await widgetOperator();
   // Like Neutron Zed: tags are not taken at create, so a create intent is recorded first.
-  cloud.tagsOnCreate = false;
-  const provider = { lookup: { ready: true as const, client: cloud } };
-  // The operator's default schedule (backoff: {}), which the README documents as SCHEDULE.
-  const reconciler = widgetReconciler({ kube, provider, clock: systemClock, backoff: {}, resyncPeriodMs: 3_600_000 });
+  op.cloud.tagsOnCreate = false;
   let echoes = 0;
-  kube.addHandlers({ update: (previous, obj) => void (obj.metadata?.generation === previous.metadata?.generation && echoes++) });
-  const controller = new Controller({
-    name: 'widget',
-    kind: 'Widget',
-    primary: kube,
-    primaryChanged: changedBeyondOwnWrites(FINALIZER),
-    reconcile: reconciler.reconcile,
-    concurrency: 1,
-    log: pino({ level: 'silent' }),
-  });
-  await controller.start();
-  return { kube, cloud, reconciler, controller, echoes: () => echoes };
+  op.kube.addHandlers({ update: (previous, obj) => void (obj.metadata?.generation === previous.metadata?.generation && echoes++) });
+  return { ...op, echoes: () => echoes };
 }
 
 const condition = (w: Widget, type: string) => getCondition(w.status?.conditions, type);

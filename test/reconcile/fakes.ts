@@ -4,8 +4,10 @@ import { pino } from 'pino';
 import { CloudError, type CloudErrorKind } from '../../src/cloud/errors.ts';
 import { FINALIZER } from '../../src/runtime/finalizers.ts';
 import { Cache } from '../../src/runtime/cache.ts';
-import type { Clock } from '../../src/runtime/clock.ts';
-import type { ReconcileContext } from '../../src/runtime/controller.ts';
+import { systemClock, type Clock } from '../../src/runtime/clock.ts';
+import { Controller, type ReconcileContext } from '../../src/runtime/controller.ts';
+import type { RuntimeMetrics } from '../../src/runtime/metrics.ts';
+import { changedBeyondOwnWrites } from '../../src/runtime/predicates.ts';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   accepted,
@@ -511,4 +513,28 @@ export function harness(options: { resyncPeriodMs?: number; adapter?: Reconciler
   const reconciler = widgetReconciler({ kube, provider, clock, resyncPeriodMs: options.resyncPeriodMs, adapter: options.adapter });
   const ctx = (name: string): ReconcileContext => ({ key: `ns/${name}`, namespace: 'ns', name, reconcileID: 'test', log: silent });
   return { kube, cloud, clock, provider, reconciler, reconcile: (name) => reconciler.reconcile(`ns/${name}`, ctx(name)) };
+}
+
+/**
+ * The operator's loop in miniature, on the system clock (tests fake the timers): the fake API
+ * server's events drive a Controller over the generic reconciler, with the operator's default
+ * backoff schedule.
+ */
+export async function widgetOperator(options: { metrics?: RuntimeMetrics } = {}) {
+  const kube = new FakeKube();
+  const cloud = new FakeCloud(Date.now);
+  const provider: { lookup: ProviderLookup<FakeCloud> } = { lookup: { ready: true, client: cloud } };
+  const reconciler = widgetReconciler({ kube, provider, clock: systemClock, backoff: {}, resyncPeriodMs: 3_600_000 });
+  const controller = new Controller({
+    name: 'widget',
+    kind: 'Widget',
+    primary: kube,
+    primaryChanged: changedBeyondOwnWrites(FINALIZER),
+    reconcile: reconciler.reconcile,
+    concurrency: 1,
+    log: silent,
+    metrics: options.metrics,
+  });
+  await controller.start();
+  return { kube, cloud, provider, reconciler, controller };
 }

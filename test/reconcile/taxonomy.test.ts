@@ -1,17 +1,12 @@
 // One error taxonomy: every class of failure a reconcile can meet leaves its condition reason on the
 // object, an Event, a metric sample labelled with its class, and retries no faster than its policy:
 // a bounded number of cloud calls per object per minute whatever the error.
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EndpointError } from '../../src/cloud/errors.ts';
-import { Controller } from '../../src/runtime/controller.ts';
-import { systemClock } from '../../src/runtime/clock.ts';
 import { getCondition } from '../../src/runtime/conditions.ts';
-import { FINALIZER } from '../../src/runtime/finalizers.ts';
 import { RuntimeMetrics } from '../../src/runtime/metrics.ts';
-import { changedBeyondOwnWrites } from '../../src/runtime/predicates.ts';
 import { DEFAULT_SCHEDULE, maxAttempts } from '../support/backoff.ts';
-import { FakeCloud, FakeKube, widgetReconciler, type Op, type Widget } from './fakes.ts';
+import { widgetOperator, type FakeCloud, type Op, type Widget } from './fakes.ts';
 
 const MINUTE = 60_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
@@ -26,29 +21,15 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The operator's loop in miniature, with the operator's default schedule and its metrics. */
+/** The operator's loop in miniature, with its metrics. */
 async function operator() {
-  const kube = new FakeKube();
-  const cloud = new FakeCloud(Date.now);
-  const provider = { lookup: { ready: true as const, client: cloud } as { ready: true; client: FakeCloud } | { ready: false; message: string } };
-  const reconciler = widgetReconciler({ kube, provider, clock: systemClock, backoff: {}, resyncPeriodMs: 3_600_000 });
   const metrics = new RuntimeMetrics();
-  const controller = new Controller({
-    name: 'widget',
-    kind: 'Widget',
-    primary: kube,
-    primaryChanged: changedBeyondOwnWrites(FINALIZER),
-    reconcile: reconciler.reconcile,
-    concurrency: 1,
-    log: pino({ level: 'silent' }),
-    metrics,
-  });
-  await controller.start();
+  const op = await widgetOperator({ metrics });
   const failures = async () => {
     const samples = (await metrics.registry.getSingleMetric('cloudnet_reconcile_failures_total')!.get()).values;
     return samples.map((v) => ({ class: v.labels.class, reason: v.labels.reason, count: v.value }));
   };
-  return { kube, cloud, provider, controller, failures };
+  return { ...op, failures };
 }
 
 type Setup = (op: Awaited<ReturnType<typeof operator>>) => void;
