@@ -25,7 +25,13 @@ export interface ManagerContext {
   recorder: EventRecorder;
   /** The shared informer of a resource type over the watched namespaces (one per type; options apply when it is created). */
   informer<T extends KubernetesObject = KubernetesObject>(resource: ResourceType, options?: InformerTuning<T>): Informer<T>;
+  /** A client of the resource type whose writes (status, finalizers) the fence guards. */
   client<T extends KubernetesObject = KubernetesObject>(resource: ResourceType): ResourceClient<T>;
+  /**
+   * The fence: whether this replica may write (to the cloud, to objects) now. Always without
+   * leader election; with it, only while the lease is held beyond doubt (LeaderElector.holds).
+   */
+  readonly mayWrite: () => boolean;
 }
 
 /** What a controller definition wires: its informers, the events that wake it, its reconcile. */
@@ -69,7 +75,8 @@ function leaseNamespace(config: Config): string {
 /**
  * Runs the operator: informers (on every replica, so a standby has warm caches), controllers
  * only while leading, the metrics and probe endpoints, and a graceful shutdown that stops intake,
- * finishes reconciles in flight, then releases the lease.
+ * finishes reconciles in flight, then releases the lease. A lost lease stops it without waiting:
+ * reconciles still in flight find the fence (mayWrite) closed for every write they try.
  */
 export class Manager implements ManagerContext {
   readonly config: Config;
@@ -82,6 +89,8 @@ export class Manager implements ManagerContext {
   readonly #controllers: Controller[] = [];
   readonly #stop = new AbortController();
   readonly #leaderStop = new AbortController();
+  #elector: LeaderElector | undefined;
+  readonly mayWrite = (): boolean => !this.config.leaderElect || (this.#elector?.holds() ?? false);
   #http: HttpServers | undefined;
   #started = false;
   #exitCode = 0;
@@ -108,7 +117,7 @@ export class Manager implements ManagerContext {
   }
 
   client<T extends KubernetesObject = KubernetesObject>(resource: ResourceType): ResourceClient<T> {
-    return new ResourceClient<T>(this.kubeConfig, resource);
+    return new ResourceClient<T>(this.kubeConfig, resource, { mayWrite: this.mayWrite });
   }
 
   /** Bound addresses of the HTTP endpoints (useful with port 0). */
@@ -148,7 +157,7 @@ export class Manager implements ManagerContext {
     for (const informer of this.#informers.values()) informer.start();
 
     if (config.leaderElect) {
-      const elector = new LeaderElector({
+      const elector = (this.#elector = new LeaderElector({
         kubeConfig: this.kubeConfig,
         namespace: leaseNamespace(config),
         name: config.leaderElectionId,
@@ -164,7 +173,7 @@ export class Manager implements ManagerContext {
           if (reason === 'lost') this.shutdown('leadership lost', 1, { drain: false });
         },
         onNewLeader: (identity) => this.log.info({ leader: identity }, 'new leader observed'),
-      });
+      }));
       const election = elector.run(this.#leaderStop.signal);
       await this.#waitForStop();
       await this.#stopControllers();

@@ -92,9 +92,17 @@ export interface HttpClientOptions extends TlsOptions {
   logger?: Logger;
   userAgent?: string;
   authorize?: Authorize;
+  /**
+   * The fence: asked right before each attempt of a write (any method but GET and HEAD) is sent;
+   * false refuses it unsent and unretried (a replica that may have lost the leader lease).
+   */
+  mayWrite?: () => boolean;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const READ_METHODS = new Set(['GET', 'HEAD']);
+/** Node's codes for a certificate that does not verify: no retry fixes it, trusting the right CA does. */
+const TLS_VERIFICATION = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY_LEAF_SIGNATURE|GET_ISSUER_CERT(_LOCALLY)?)|CERT_(HAS_EXPIRED|NOT_YET_VALID|UNTRUSTED|REJECTED)|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 10_000 };
 const DEFAULT_RATE_LIMIT: RateLimit = { qps: 10, burst: 20 };
 /** How long a 429 without Retry-After holds the bucket. */
@@ -171,6 +179,7 @@ export class HttpClient {
   readonly #logger: Logger | undefined;
   readonly #userAgent: string;
   readonly #authorize: Authorize | undefined;
+  readonly #mayWrite: (() => boolean) | undefined;
   readonly #clockOffsets = new Map<string, number>();
   /** service -> headers every request to it carries (e.g. a negotiated API microversion). */
   readonly #serviceHeaders = new Map<string, Record<string, string>>();
@@ -187,6 +196,7 @@ export class HttpClient {
     this.#logger = options.logger;
     this.#userAgent = options.userAgent ?? 'cloudnet-operator';
     this.#authorize = options.authorize;
+    this.#mayWrite = options.mayWrite;
   }
 
   /** Headers every later request to `service` carries (a request's own headers win). */
@@ -253,11 +263,16 @@ export class HttpClient {
   ): Promise<HttpResponse | CloudError> {
     await this.bucket.acquire(req.signal);
     const headers = this.#authorize ? { ...baseHeaders, ...lowerCased(await this.#authorize({ method: req.method, url, body })) } : baseHeaders;
+    const labels = { provider: this.provider, service: req.service, operation: req.operation };
+    // After the last wait, so the answer is as of sending; thrown, so that request() does not retry it.
+    if (this.#mayWrite && !READ_METHODS.has(req.method) && !this.#mayWrite()) {
+      this.#logger?.warn({ ...labels, method: req.method }, 'cloud write not sent: this replica may no longer hold the leader lease');
+      throw new CloudError({ ...labels, code: 'NotLeader', message: 'not sent: this replica may no longer hold the leader lease', kind: 'transient' });
+    }
     const timeout = new AbortController();
     const timeoutMs = req.timeoutMs ?? this.#timeoutMs;
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
-    const labels = { provider: this.provider, service: req.service, operation: req.operation };
     const started = performance.now();
     try {
       const response = await this.#transport.send({ method: req.method, url, headers, body, signal });
@@ -291,6 +306,12 @@ export class HttpClient {
       this.#metrics.duration.observe(labels, (performance.now() - started) / 1000);
       const detail = timedOut ? `no response within ${timeoutMs} ms` : (err as Error).message;
       this.#logger?.debug({ ...labels, method: req.method, error: this.redactor.redact(detail) }, 'cloud api request failed');
+      if (TLS_VERIFICATION.test(String((err as { code?: unknown }).code))) {
+        const advice = "the cloud's certificate is not trusted: give its CA (the ProviderConfig's caBundleSecretRef, or cacert in clouds.yaml)";
+        // Node's own hint (--use-system-ca) is not the operator user's to follow.
+        const reason = detail.replace(/; if the root CA is installed locally.*$/, '');
+        return new CloudError({ ...labels, code: 'TLSVerificationFailed', message: this.redactor.redact(`${req.method} ${url.host}${url.pathname}: ${reason}; ${advice}`), kind: 'terminal' });
+      }
       return new CloudError({
         ...labels,
         code: timedOut ? 'Timeout' : 'ConnectionError',

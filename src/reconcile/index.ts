@@ -65,7 +65,14 @@ function buildWorld(ctx: ManagerContext, options: ControllersOptions): World {
     providers: options.providers,
     providerConfigs: providerConfigs.cache,
     secrets: secrets.cache,
-    client: { metrics: ctx.metrics.registry, log: ctx.log, ...options.cloud },
+    client: {
+      metrics: ctx.metrics.registry,
+      log: ctx.log,
+      // The cloud's logs say which replica wrote; one that may have lost the leader lease writes nothing.
+      userAgent: `cloudnet-operator (${ctx.config.leaderElectionIdentity})`,
+      mayWrite: ctx.mayWrite,
+      ...options.cloud,
+    },
   });
   providerConfigs.cache.addIndex(SECRETS_INDEX, registry.secretsIndex);
   const kinds = new Map<string, { adapter: AnyAdapter; informer: Informer<ManagedObject> }>();

@@ -44,9 +44,17 @@ export function statusCode(err: unknown): number | undefined {
   return undefined;
 }
 
-/** An answer of the API server (it has a status) or a failure to reach it (a system error code such as ECONNREFUSED). */
+/** A write the fence refused (ResourceClientOptions.mayWrite): it was not sent. */
+export class FencedError extends Error {
+  override readonly name = 'FencedError';
+}
+
+/**
+ * An answer of the API server (it has a status), a failure to reach it (a system error code such
+ * as ECONNREFUSED), or a write the fence refused: nothing can be written on the object about them.
+ */
 export function isApiServerError(err: unknown): boolean {
-  if (statusCode(err) !== undefined) return true;
+  if (statusCode(err) !== undefined || err instanceof FencedError) return true;
   const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
   const code = e?.code ?? e?.cause?.code;
   return typeof code === 'string' && /^E[A-Z]+$/.test(code);
@@ -63,6 +71,11 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
  */
 const asSent = <O>(obj: O): O => JSON.parse(JSON.stringify(obj)) as O;
 
+export interface ResourceClientOptions {
+  /** The fence: asked before each write; false refuses it with a FencedError (a replica that may have lost the leader lease). */
+  mayWrite?: () => boolean;
+}
+
 /**
  * Generic reads and merge patches for one resource type through client-node: CustomObjectsApi
  * for API groups, KubernetesObjectApi for the core group.
@@ -71,11 +84,17 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> {
   readonly resource: ResourceType;
   readonly #custom: CustomObjectsApi;
   readonly #objects: KubernetesObjectApi;
+  readonly #mayWrite: (() => boolean) | undefined;
 
-  constructor(kubeConfig: KubeConfig, resource: ResourceType) {
+  constructor(kubeConfig: KubeConfig, resource: ResourceType, options: ResourceClientOptions = {}) {
     this.resource = resource;
     this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
     this.#objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.#mayWrite = options.mayWrite;
+  }
+
+  #fence(): void {
+    if (this.#mayWrite && !this.#mayWrite()) throw new FencedError('not sent: this replica may no longer hold the leader lease');
   }
 
   get #core(): boolean {
@@ -122,6 +141,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> {
 
   /** JSON merge patch of the object (metadata.resourceVersion in the body makes it conditional: 409 when stale). */
   async patch(namespace: string | undefined, name: string, body: Record<string, unknown>): Promise<T> {
+    this.#fence();
     const { group, version, plural, kind } = this.resource;
     const ns = this.#namespace(namespace);
     if (this.#core) {
@@ -134,6 +154,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> {
 
   /** JSON merge patch of the status subresource (custom resources). */
   async patchStatus(namespace: string | undefined, name: string, body: Record<string, unknown>): Promise<T> {
+    this.#fence();
     const { group, version, plural } = this.resource;
     if (this.#core) throw new Error(`status patches of core ${this.resource.kind} are not supported`);
     const ns = this.#namespace(namespace);

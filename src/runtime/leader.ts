@@ -4,6 +4,9 @@ import { isConflict, isNotFound, statusCode } from './client.ts';
 import type { Logger } from './log.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 
+/** Timers as usual, time from performance.now(): monotonic. */
+const monotonicClock: Clock = { ...systemClock, now: () => performance.now() };
+
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
   namespace: string;
@@ -12,6 +15,7 @@ export interface LeaderElectionOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /** Measures the lease's durations; default the monotonic clock (a step of the wall clock must not stretch them). */
   clock?: Clock;
   log?: Logger;
   metrics?: RuntimeMetrics;
@@ -27,6 +31,12 @@ export interface LeaderElectionOptions {
  * the holder's clock), renew every retry period, step down when renewals keep failing past the
  * renew deadline, release on shutdown. Writes are replaces carrying the resourceVersion read, so
  * concurrent candidates conflict instead of both winning.
+ *
+ * That alone lets a leader that froze (SIGSTOP, a long GC pause, a partition from the API server)
+ * act after a standby took over, before it notices. holds() is the fence against it: true only
+ * while less than the renew deadline has passed since the start of the last successful renewal. A
+ * standby takes over no sooner than a lease duration after it saw that renewal, which came after its
+ * start, so the fence closes at least (lease duration - renew deadline) before another replica leads.
  */
 export class LeaderElector {
   readonly identity: string;
@@ -37,6 +47,8 @@ export class LeaderElector {
   readonly #renewDeadlineMs: number;
   readonly #retryPeriodMs: number;
   #leading = false;
+  /** When the last successful acquire or renew request started. */
+  #renewedAt = 0;
   #observedRecord = '';
   #observedAt = 0;
   #observedDurationMs = 0;
@@ -46,7 +58,7 @@ export class LeaderElector {
     this.#options = options;
     this.identity = options.identity;
     this.#api = options.kubeConfig.makeApiClient(CoordinationV1Api);
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? monotonicClock;
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.#retryPeriodMs = options.retryPeriodMs ?? 2_000;
@@ -58,6 +70,11 @@ export class LeaderElector {
     return this.#leading;
   }
 
+  /** Whether this candidate leads beyond doubt: it may write (see the class comment). */
+  holds(): boolean {
+    return this.#leading && this.#clock.now() - this.#renewedAt < this.#renewDeadlineMs;
+  }
+
   /**
    * Campaigns until elected, then renews until leadership is lost or the signal aborts (then
    * releases the lease). Resolves when this candidate no longer leads.
@@ -66,7 +83,7 @@ export class LeaderElector {
     const log = this.#options.log;
     this.#setLeading(false);
     log?.info({ lease: `${this.#options.namespace}/${this.#options.name}`, identity: this.identity }, 'attempting to acquire the leader lease');
-    while (!signal.aborted && !(await this.#tryAcquireOrRenew())) {
+    while (!signal.aborted && !(await this.#renew())) {
       await sleep(this.#clock, this.#nextAttemptIn(), signal);
     }
     if (signal.aborted) return;
@@ -74,22 +91,28 @@ export class LeaderElector {
     log?.info({ identity: this.identity }, 'acquired the leader lease');
     this.#options.onStartedLeading();
 
-    let lastRenew = this.#clock.now();
     while (!signal.aborted) {
       await sleep(this.#clock, this.#retryPeriodMs, signal);
       if (signal.aborted) break;
-      if (await this.#tryAcquireOrRenew()) {
-        lastRenew = this.#clock.now();
-      } else if (this.#clock.now() - lastRenew >= this.#renewDeadlineMs) {
+      if (!(await this.#renew()) && this.#clock.now() - this.#renewedAt >= this.#renewDeadlineMs) {
         this.#setLeading(false);
         log?.error({ identity: this.identity }, 'failed to renew the leader lease within the renew deadline; stepping down');
         this.#options.onStoppedLeading('lost');
         return;
       }
     }
-    await this.#release();
+    // The fence closes before the lease is offered to a standby.
     this.#setLeading(false);
+    await this.#release();
     this.#options.onStoppedLeading('released');
+  }
+
+  /** One acquire or renew attempt; on success the fence's clock restarts from when it began. */
+  async #renew(): Promise<boolean> {
+    const started = this.#clock.now();
+    if (!(await this.#tryAcquireOrRenew())) return false;
+    this.#renewedAt = started;
+    return true;
   }
 
   #setLeading(leading: boolean): void {
@@ -119,7 +142,8 @@ export class LeaderElector {
   }
 
   #spec(previous: V1LeaseSpec | undefined): V1LeaseSpec {
-    const now = new V1MicroTime(this.#clock.now());
+    // Wall-clock times, for people: candidates measure expiry on their own clocks.
+    const now = new V1MicroTime(Date.now());
     const renewing = previous?.holderIdentity === this.identity;
     return {
       holderIdentity: this.identity,
@@ -161,7 +185,7 @@ export class LeaderElector {
     try {
       const lease = await this.#api.readNamespacedLease({ name, namespace });
       if (lease.spec?.holderIdentity !== this.identity) return;
-      const now = new V1MicroTime(this.#clock.now());
+      const now = new V1MicroTime(Date.now());
       await this.#api.replaceNamespacedLease({
         name,
         namespace,

@@ -424,8 +424,8 @@ describe('TLS', () => {
     await withTls(async (url) => {
       const http = client({ retry: { maxAttempts: 1 } });
       const err = await failure(http.request({ method: 'GET', url, service: 's', operation: 'op' }));
-      expect(err).toMatchObject({ code: 'ConnectionError', kind: 'transient' });
-      expect(err.message).toMatch(/self[- ]signed/i);
+      expect(err).toMatchObject({ code: 'TLSVerificationFailed', kind: 'terminal' });
+      expect(err.message).toMatch(/: self[- ]signed certificate; the cloud's certificate is not trusted: give its CA \(the ProviderConfig's caBundleSecretRef, or cacert in clouds.yaml\)$/);
       http.close();
     });
   });

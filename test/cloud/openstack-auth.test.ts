@@ -263,6 +263,19 @@ describe('endpoints', () => {
     expect(err.message).not.toContain('fixed-TOKEN-2');
   });
 
+  it('probe sends a pre-issued token to Neutron once: accepted, it is Ready; rejected, it says to provide a new token', async () => {
+    server = await startServer((req) => (req.headers['x-auth-token'] === 'fixed-TOKEN-4' ? LIST : UNAUTHORIZED));
+    const good = parseCloudEntry({ auth: { token: 'fixed-TOKEN-4' }, network_endpoint_override: `${server.url}/networking` });
+    expect(await makeClient(good).probe()).toEqual({ networkEndpoint: `${server.url}/networking/v2.0`, projectId: undefined });
+    expect(server.seen.map((r) => r.url)).toEqual(['/networking/v2.0/networks?limit=1&fields=id']);
+
+    const revoked = parseCloudEntry({ auth: { token: 'fixed-TOKEN-5' }, network_endpoint_override: `${server.url}/networking` });
+    const err = (await makeClient(revoked).probe().catch((e: unknown) => e)) as CloudError;
+    expect(err).toMatchObject({ kind: 'unauthorized', code: 'TokenRejected' });
+    expect(err.message).toContain('provide a new token');
+    expect(err.message).not.toContain('fixed-TOKEN-5');
+  });
+
   it('token auth without an override says which override to set', async () => {
     const cloud = parseCloudEntry({ auth: { token: 'fixed-TOKEN-3' } });
     const err = await makeClient(cloud).neutron.networks.list().catch((e: unknown) => e);

@@ -81,7 +81,7 @@ describe.runIf(realRequested())('the cloud proxy in front of real Keystone + Neu
     const list = await fetch(`${proxy.networkUrl}/v2.0/networks?name=${name}`, { headers: { 'X-Auth-Token': token } });
     expect(((await list.json()) as { networks: { name: string }[] }).networks.map((n) => n.name)).toEqual([name]);
     expect(await inCloud(name)).toHaveLength(1);
-    expect(proxy.calls.list().map(({ at: _at, ...c }) => c)).toEqual([
+    expect(proxy.calls.list().map(({ at: _at, userAgent: _userAgent, ...c }) => c)).toEqual([
       { method: 'POST', path: '/network/v2.0/networks', query: {}, status: 201, service: 'network', operation: 'networks.create' },
       { method: 'GET', path: '/network/v2.0/networks', query: { name }, status: 200, service: 'network', operation: 'networks.list' },
     ]);

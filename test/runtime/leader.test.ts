@@ -3,7 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { parseConfig } from '../../src/config.ts';
+import { Manager } from '../../src/manager.ts';
+import { FencedError, isApiServerError, ResourceClient } from '../../src/runtime/client.ts';
+import { systemClock, type Clock } from '../../src/runtime/clock.ts';
 import { LeaderElector } from '../../src/runtime/leader.ts';
 import { createLogger } from '../../src/runtime/log.ts';
 import { installCrds, startCluster, type LocalCluster } from './helpers.ts';
@@ -105,6 +109,64 @@ describe('LeaderElector', () => {
       b.stop.abort();
       await Promise.all([a.run, b.run]);
     }
+  });
+});
+
+describe('the fence', () => {
+  it('closes once a renew deadline has passed since the last successful renewal began, though the elector still leads; a renewal opens it again', async () => {
+    // A clock that can jump, as a process frozen between two renewals sees it.
+    let jump = 0;
+    const clock: Clock = { ...systemClock, now: () => performance.now() + jump };
+    const stop = new AbortController();
+    const elector = new LeaderElector({
+      kubeConfig: cluster.kubeConfig,
+      namespace: 'default',
+      name: 'fence',
+      identity: 'frozen',
+      leaseDurationMs: LEASE_MS,
+      renewDeadlineMs: 2000,
+      retryPeriodMs: RETRY_MS,
+      clock,
+      log: createLogger({ level: 'silent' }),
+      onStartedLeading: () => undefined,
+      onStoppedLeading: () => undefined,
+    });
+    const run = elector.run(stop.signal);
+    try {
+      await until('leadership', () => elector.holds());
+      jump += 2000;
+      expect(elector.holds()).toBe(false);
+      expect(elector.isLeader()).toBe(true);
+      // Nobody took the lease meanwhile: the next renewal succeeds, and the fence opens from its start.
+      await until('the next renewal', () => elector.holds());
+      expect((await holderOf('fence'))?.holderIdentity).toBe('frozen');
+    } finally {
+      stop.abort();
+      await run;
+    }
+    expect(elector.holds()).toBe(false);
+  });
+
+  it('refuses writes through a fenced ResourceClient unsent, as an error the controller retries; reads go on', async () => {
+    const secrets = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
+    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'fenced' }, stringData: { k: 'v' } } });
+    const client = new ResourceClient(cluster.kubeConfig, secrets, { mayWrite: () => false });
+    const err = await client.patch('default', 'fenced', { metadata: { labels: { written: 'yes' } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FencedError);
+    expect(isApiServerError(err)).toBe(true);
+    await expect(client.patchStatus('default', 'fenced', { status: {} })).rejects.toBeInstanceOf(FencedError);
+    expect((await client.get('default', 'fenced'))?.metadata?.labels).toBeUndefined();
+  });
+
+  it('is open without leader election, and closed with it until this replica leads', () => {
+    const manager = (leaderElect: boolean) => {
+      const parsed = parseConfig([`--leader-elect=${leaderElect}`], {});
+      if (parsed.help) throw new Error('unexpected --help');
+      return new Manager({ config: parsed.config, controllers: [], kubeConfig: cluster.kubeConfig, log: createLogger({ level: 'silent' }) });
+    };
+    expect(manager(false).mayWrite()).toBe(true);
+    expect(manager(true).mayWrite()).toBe(false);
   });
 });
 

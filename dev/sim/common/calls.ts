@@ -1,7 +1,7 @@
 // Call accounting: every request a simulator receives, for assertions such as "zero calls in steady state".
 // Each simulator extends the record with its own labels (OpenStack: service; Exoscale: zone and bodies).
 
-export type CallFault = 'error' | 'drop' | 'lose-response' | 'hold-response' | 'hang';
+export type CallFault = 'error' | 'drop' | 'lose-response' | 'hold-response' | 'hang' | 'reset' | 'truncate' | 'slow-body';
 
 export type CallRecordBase = {
   method: string;
@@ -12,6 +12,8 @@ export type CallRecordBase = {
   /** The simulator's name for what the request does (what `summary` counts). */
   operation: string;
   fault?: CallFault;
+  /** The client's User-Agent: which replica of the operator sent it (it names itself there). */
+  userAgent?: string;
   at: number;
 };
 

@@ -55,7 +55,10 @@ export function serveWithFaults(
   return serveShared(
     req,
     res,
-    { faults: env.faults, record: (status, fault) => env.calls.record({ ...call, status, ...(fault ? { fault } : {}), at: env.now() }) },
+    {
+      faults: env.faults,
+      record: (status, fault) => env.calls.record({ ...call, status, ...(fault ? { fault } : {}), userAgent: req.headers['user-agent'], at: env.now() }),
+    },
     call,
     (status, headers, body) => ({ status, write: (r) => respondError(r, status, headers, body ?? faultBody(call.service, status)) }),
     answer,

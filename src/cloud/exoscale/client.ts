@@ -33,6 +33,9 @@ export interface ExoscaleClientOptions {
   operationPollMs?: number;
   /** Unix seconds for signature expiry (default: the API's clock, as its Date headers show it). */
   now?: () => number;
+  userAgent?: string;
+  /** The fence: see HttpClientOptions. */
+  mayWrite?: () => boolean;
 }
 
 type Call = Pick<HttpRequest, 'method' | 'operation' | 'json' | 'idempotent' | 'signal'> & { path: string; query?: Record<string, QueryValue> };
@@ -65,6 +68,8 @@ export class ExoscaleClient {
       timeoutMs: options.timeoutMs,
       retry: options.retry,
       logger: options.logger,
+      userAgent: options.userAgent,
+      mayWrite: options.mayWrite,
       authorize: (request) => ({ authorization: authorization(this.#credentials.apiKey, this.#credentials.apiSecret, request, this.#now() + SIGNATURE_TTL_S) }),
     });
     this.http.redactor.add(options.credentials.apiSecret);

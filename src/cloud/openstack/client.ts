@@ -20,6 +20,9 @@ export interface OpenStackClientOptions {
   retry?: Partial<RetryPolicy>;
   tokenRefreshMarginMs?: number;
   logger?: Logger;
+  userAgent?: string;
+  /** The fence: see HttpClientOptions. */
+  mayWrite?: () => boolean;
 }
 
 /**
@@ -47,6 +50,8 @@ export class OpenStackClient {
       timeoutMs: options.timeoutMs,
       retry: options.retry,
       logger: options.logger,
+      userAgent: options.userAgent,
+      mayWrite: options.mayWrite,
     });
     this.auth = new KeystoneAuth(this.http, options.cloud.auth, { refreshMarginMs: options.tokenRefreshMarginMs });
     this.session = new OpenStackSession(this.http, this.auth, options.cloud);
@@ -69,12 +74,17 @@ export class OpenStackClient {
   }
 
   /**
-   * What a ProviderConfig's Ready condition needs: authenticates (or takes the pre-issued
-   * token) and resolves the network endpoint. Throws the CloudError that says why not.
+   * What a ProviderConfig's Ready condition needs: authenticates and resolves the network
+   * endpoint. A pre-issued token gets no answer from Keystone, so one authenticated read of a
+   * single network id shows that Neutron accepts it. Throws the CloudError that says why not.
    */
   async probe(signal?: AbortSignal): Promise<{ networkEndpoint: string; projectId: string | undefined }> {
     const networkEndpoint = await this.session.endpoint('network', signal);
-    return { networkEndpoint, projectId: (await this.auth.token(signal)).projectId };
+    const { projectId } = await this.auth.token(signal);
+    if (!this.auth.canReauthenticate) {
+      await this.session.request('network', { method: 'GET', path: 'networks', query: { limit: 1, fields: 'id' }, operation: 'probeToken', signal });
+    }
+    return { networkEndpoint, projectId };
   }
 
   close(): void {
