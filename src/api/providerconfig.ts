@@ -117,7 +117,9 @@ const OpenStack = Type.Object(
     endpointOverrides: Type.Optional(EndpointOverrides),
     caBundleSecretRef: Type.Optional(secretKeyRef('Secret key holding PEM CA certificates to trust.', 'ca.crt')),
     insecureSkipTLSVerify: defaulted(
-      Type.Boolean({ description: 'Skip TLS certificate verification. For tests only.' }),
+      Type.Boolean({
+        description: 'Skip TLS certificate verification. For tests only: the ProviderConfig then shows the condition InsecureTLS and the operator logs a warning.',
+      }),
       false,
     ),
   },

@@ -43,6 +43,8 @@ export const exoscale: Provider<ExoscaleClient, Settings> = {
       retry: context.retry,
       logger: context.log,
       operationPollMs: context.operationPollMs,
+      userAgent: context.userAgent,
+      mayWrite: context.mayWrite,
     }),
   // The same zone, endpoint and rate limit: keep the client (its token bucket and connections), swap the credentials.
   reconfigure(client, previous, next) {

@@ -11,6 +11,17 @@ interface Settings {
   cloud: OpenStackCloudConfig;
   caBundle: string | undefined;
   rateLimit: ProviderConfigSpec['rateLimit'];
+  /** What says that TLS verification is off, when it is. */
+  insecureTLS: string | undefined;
+}
+
+/** Why the settings turn TLS verification off (the spec, or the clouds.yaml), or undefined when they do not. */
+function insecureTLS(os: OpenStackSpec, cloud: OpenStackCloudConfig): string | undefined {
+  const setting = os.insecureSkipTLSVerify ? 'spec.openstack.insecureSkipTLSVerify is true' : cloud.verify ? undefined : 'the clouds.yaml entry sets verify: false';
+  return (
+    setting &&
+    `TLS certificate verification is off (${setting}): anyone on the network path can pose as the cloud and read the credentials; meant for tests, trust a private CA with caBundleSecretRef instead`
+  );
 }
 
 function secretRefs(spec: ProviderConfigSpec): SecretRef[] {
@@ -82,6 +93,7 @@ export const openstack: Provider<OpenStackClient, Settings> = {
       },
       caBundle: reader(read)(os.caBundleSecretRef, 'caBundleSecretRef'),
       rateLimit: spec.rateLimit,
+      insecureTLS: insecureTLS(os, cloud),
     };
   },
   connect: (settings, context) =>
@@ -93,6 +105,8 @@ export const openstack: Provider<OpenStackClient, Settings> = {
       logger: context.log,
       timeoutMs: context.timeoutMs,
       retry: context.retry,
+      userAgent: context.userAgent,
+      mayWrite: context.mayWrite,
     }),
   // Same TLS settings and rate limit: keep the client (its token bucket and connections), swap credentials and endpoints.
   reconfigure: (client, previous, next) =>
@@ -101,5 +115,6 @@ export const openstack: Provider<OpenStackClient, Settings> = {
     const { networkEndpoint, projectId } = await client.probe(signal);
     return { message: `authenticated; network endpoint ${networkEndpoint}`, endpoints: { network: networkEndpoint }, ...(projectId ? { projectID: projectId } : {}) };
   },
+  insecureTLS: (settings) => settings.insecureTLS,
   close: (client) => client.close(),
 };

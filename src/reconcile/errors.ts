@@ -3,6 +3,7 @@
 // metric sample follow from the condition (ManagedReconciler.#finish).
 import { EndpointError, type CloudError } from '../cloud/errors.ts';
 import type { CloudPrecondition } from './adapter.ts';
+import { unexpectedMessage } from './failure.ts';
 import { isManaged, Outcome, type Pass, type Reconciling } from './pass.ts';
 import { reconciling, stalled } from './status.ts';
 
@@ -60,6 +61,5 @@ export function precondition(r: Reconciling, pass: Pass, err: CloudPrecondition)
 export function unexpected(r: Reconciling, pass: Pass, err: unknown): Outcome {
   if (err instanceof EndpointError) return new Outcome(stalled('InvalidConfiguration', `${err.message}; fix the ProviderConfig`, 'configuration'));
   pass.log.error({ err }, 'unexpected error: a bug, please report it with this log');
-  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return r.retry(pass, reconciling('InternalError', `unexpected error (a bug, please report it): ${message.slice(0, 300)}`, 'internal'));
+  return r.retry(pass, reconciling('InternalError', unexpectedMessage(err), 'internal'));
 }

@@ -27,5 +27,11 @@ export interface Failure {
   detail: string;
 }
 
+/** The condition message of an unexpected error (a bug): what it was, in a few words. */
+export function unexpectedMessage(err: unknown): string {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return `unexpected error (a bug, please report it): ${what.slice(0, 300)}`;
+}
+
 /** Waiting is the normal course of applying many objects at once; every other failure warns. */
 export const eventType = (failure: Failure): EventType => (failure.class === 'waiting' ? 'Normal' : 'Warning');

@@ -4,7 +4,7 @@ import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ProviderConfig as ProviderConfigSchema } from '../api/providerconfig.ts';
 import { objectKey, type Cache } from '../runtime/cache.ts';
 import { getCondition, isTrue, READY } from '../runtime/conditions.ts';
-import { ConfigError, SecretNotLoaded, type AnyProvider, type ClientContext, type Provider, type ProviderLookup, type ReadSecret, type SecretRef } from './provider.ts';
+import { ConfigError, SecretMissing, SecretNotLoaded, type AnyProvider, type ClientContext, type Provider, type ProviderLookup, type ReadSecret, type SecretRef } from './provider.ts';
 
 /** A ProviderConfig as client-node sees it (its metadata type is V1ObjectMeta, not the schema's). */
 export type ProviderConfig = KubernetesObject & {
@@ -91,7 +91,7 @@ export class ProviderRegistry {
   }
 
   /** The ProviderConfig's client, built, reconfigured or replaced when its spec or Secrets changed. Throws ConfigError. */
-  client(pc: ProviderConfig): { provider: AnyProvider; client: unknown; fingerprint: string } {
+  client(pc: ProviderConfig): Entry {
     const provider = this.#providers.get(pc.spec.provider);
     if (!provider) throw new ConfigError(`provider ${pc.spec.provider} is not supported yet`);
     const uid = pc.metadata.uid ?? '';
@@ -132,10 +132,10 @@ export class ProviderRegistry {
     const namespace = pc.metadata.namespace ?? '';
     return (ref) => {
       const secret = this.#o.secrets.get(namespace, ref.name);
-      if (!secret) throw new ConfigError(`Secret ${namespace}/${ref.name} (${ref.field}) does not exist`);
+      if (!secret) throw new SecretMissing(`Secret ${namespace}/${ref.name} (${ref.field}) does not exist`);
       if (isTrimmed(secret)) throw new SecretNotLoaded(`Secret ${namespace}/${ref.name} (${ref.field}) is being loaded`);
       const value = secret.data?.[ref.key];
-      if (value === undefined) throw new ConfigError(`Secret ${namespace}/${ref.name} (${ref.field}) has no key "${ref.key}"`);
+      if (value === undefined) throw new SecretMissing(`Secret ${namespace}/${ref.name} (${ref.field}) has no key "${ref.key}"`);
       return Buffer.from(value, 'base64').toString('utf8');
     };
   }

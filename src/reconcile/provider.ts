@@ -12,7 +12,7 @@ export interface SecretRef {
   field: string;
 }
 
-/** The value of a Secret key; throws ConfigError (missing) or SecretNotLoaded (not cached with its data yet). */
+/** The value of a Secret key; throws SecretMissing or SecretNotLoaded (not cached with its data yet). */
 export type ReadSecret = (ref: SecretRef) => string;
 
 /** What a user must fix in the ProviderConfig or its Secrets; the message never holds secret values. */
@@ -20,6 +20,9 @@ export class ConfigError extends Error {}
 
 /** A Secret the ProviderConfig reads is cached without its data yet: try again once it is loaded. */
 export class SecretNotLoaded extends ConfigError {}
+
+/** A Secret or key the ProviderConfig reads does not exist (yet): its creation wakes the ProviderConfig. */
+export class SecretMissing extends ConfigError {}
 
 /** Settings every client gets from the operator, whatever its cloud. */
 export interface ClientContext {
@@ -30,6 +33,10 @@ export interface ClientContext {
   retry?: Partial<RetryPolicy>;
   /** First poll interval of a cloud's asynchronous operations (default the cloud's own; tests shorten it). */
   operationPollMs?: number;
+  /** Names this replica in the cloud's logs. */
+  userAgent?: string;
+  /** The fence (HttpClientOptions.mayWrite): false refuses every cloud write unsent. */
+  mayWrite?: () => boolean;
 }
 
 /** What a successful probe found: the Ready message and what status shows. */
@@ -58,6 +65,11 @@ export interface Provider<C, S = unknown> {
   reconfigure(client: C, previous: S, next: S): boolean;
   /** Authenticates and resolves what the kinds need; throws a CloudError when it cannot. */
   probe(client: C, signal?: AbortSignal): Promise<ProbeResult>;
+  /**
+   * Why clients of these settings do not verify the cloud's TLS certificates (which setting turned
+   * it off), or undefined when they do: the ProviderConfig's status and the log say so.
+   */
+  insecureTLS?(settings: S): string | undefined;
   close(client: C): void;
 }
 

@@ -2,19 +2,56 @@
 // reports Ready, and holds it (and its Secrets) while managed objects use it.
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import { isCloudError } from '../cloud/errors.ts';
+import { EndpointError, isCloudError } from '../cloud/errors.ts';
 import type { Cache } from '../runtime/cache.ts';
+import { isApiServerError } from '../runtime/client.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
-import { isTrue, READY, RECONCILING, setCondition, type Condition } from '../runtime/conditions.ts';
+import { getCondition, isTrue, READY, RECONCILING, removeCondition, setCondition, type Condition } from '../runtime/conditions.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
 import type { EventType } from '../runtime/events.ts';
 import { FINALIZER, hasFinalizer } from '../runtime/finalizers.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
 import type { ObjectWriter } from './kube.ts';
-import { ConfigError, SecretNotLoaded, type ProbeResult } from './provider.ts';
+import { eventType, unexpectedMessage } from './failure.ts';
+import { ConfigError, SecretMissing, SecretNotLoaded, type ProbeResult } from './provider.ts';
 import { isTrimmed, SECRETS_INDEX, type ProviderConfig, type ProviderRegistry } from './provider-registry.ts';
-import { applyCondition, mergePatch, type ConditionChange } from './status.ts';
+import { applyCondition, mergePatch, reconciling, stalled, type ConditionChange } from './status.ts';
 import { Backoff, kubeTime, type BackoffOptions } from './timing.ts';
+
+/**
+ * Condition type, present (status True) only while the ProviderConfig's client does not verify the
+ * cloud's TLS certificates; Ready says nothing of it, as kstatus reads only Ready, Reconciling and Stalled.
+ */
+export const INSECURE_TLS = 'InsecureTLS';
+
+/** A failure of the ProviderConfig: its condition, and whether it is retried on the backoff (never sooner than atLeastMs). */
+interface Failed {
+  condition: ConditionChange;
+  retry: boolean;
+  atLeastMs?: number;
+}
+
+/** What a client that cannot be built means: a Secret to wait for, or a setting to fix. */
+function clientFailure(err: ConfigError): Failed {
+  if (err instanceof SecretMissing) return { condition: reconciling('WaitingForSecret', err.message, 'waiting'), retry: false };
+  return { condition: stalled('InvalidConfiguration', err.message, 'configuration'), retry: false };
+}
+
+/** What a failed probe means (docs/design.md, "Errors, retries and what wakes an object"). */
+function probeFailure(err: unknown): Failed {
+  if (err instanceof EndpointError) return { condition: stalled('InvalidConfiguration', err.message, 'configuration'), retry: false };
+  if (!isCloudError(err)) return { condition: reconciling('InternalError', unexpectedMessage(err), 'internal'), retry: true };
+  const message = err.describe();
+  if (err.kind === 'terminal' || err.kind === 'conflict') return { condition: stalled('InvalidConfiguration', message, 'terminal'), retry: false };
+  if (err.kind === 'unauthorized') return { condition: reconciling('AuthenticationFailed', `${message}; check the credentials`, 'unauthorized'), retry: true, atLeastMs: err.retryAfterMs };
+  return { condition: reconciling('TransientError', message, 'transient'), retry: true, atLeastMs: err.retryAfterMs };
+}
+
+/** The conditions with InsecureTLS set to say `insecure`, or removed when TLS is verified. */
+function withInsecureTLS(conditions: readonly Condition[] | undefined, insecure: string | undefined, generation: number | undefined, now: Date): Condition[] {
+  if (!insecure) return removeCondition(conditions, INSECURE_TLS);
+  return setCondition(conditions, { type: INSECURE_TLS, status: 'True', reason: 'InsecureSkipTLSVerify', message: insecure }, generation, now);
+}
 
 export interface ProviderConfigReconcilerOptions {
   registry: ProviderRegistry;
@@ -43,6 +80,8 @@ export class ProviderConfigReconciler {
   /** uid -> fingerprint whose probe succeeded. */
   readonly #probed = new Map<string, string>();
   readonly #ownWrites = new OwnWrites<ProviderConfig>();
+  /** Clients without TLS verification already warned about: once per client this process built. */
+  readonly #warnedInsecure = new WeakSet<object>();
 
   constructor(options: ProviderConfigReconcilerOptions) {
     this.#o = options;
@@ -77,7 +116,7 @@ export class ProviderConfigReconciler {
   /** Builds the client and probes it when its settings changed since the last successful probe. */
   async #check(key: string, pc: ProviderConfig, ctx: ReconcileContext, keep: (updated: ProviderConfig | undefined) => void): Promise<ReconcileResult> {
     const uid = pc.metadata.uid ?? '';
-    const write = async (change: ConditionChange, observed?: ProbeResult) => keep(await this.#write(pc, change, observed));
+    const write = async (change: ConditionChange, insecure: string | undefined, observed?: ProbeResult) => keep(await this.#write(pc, change, insecure, observed));
     await this.#loadSecrets(pc);
     let entry;
     try {
@@ -87,39 +126,49 @@ export class ProviderConfigReconciler {
       if (err instanceof SecretNotLoaded) return { requeueAfter: this.#backoff.next(key, { generation: pc.metadata.generation }) };
       if (!(err instanceof ConfigError)) throw err;
       this.#probed.delete(uid);
-      await write({ phase: 'stalled', reason: 'InvalidConfiguration', message: err.message });
-      return;
+      // Without a client nothing connects, insecurely or not.
+      return this.#fail(key, pc, clientFailure(err), (change) => write(change, undefined));
+    }
+    const insecure = entry.provider.insecureTLS?.(entry.settings);
+    if (insecure && !this.#warnedInsecure.has(entry.client as object)) {
+      this.#warnedInsecure.add(entry.client as object);
+      ctx.log.warn(insecure);
     }
     const settled = pc.status?.observedGeneration === pc.metadata.generation && isTrue(pc.status?.conditions, READY);
     // After a restart a Ready ProviderConfig is trusted as it is; a later Secret change probes again.
     if (settled && !this.#probed.has(uid)) this.#probed.set(uid, entry.fingerprint);
-    if (settled && this.#probed.get(uid) === entry.fingerprint) return;
+    if (settled && this.#probed.get(uid) === entry.fingerprint) {
+      // A status written before the InsecureTLS condition existed gets it, Ready kept as it is.
+      if (getCondition(pc.status?.conditions, INSECURE_TLS)?.message !== insecure) {
+        keep(await this.#patch(pc, (conditions, generation, now) => withInsecureTLS(conditions, insecure, generation, now)));
+      }
+      return;
+    }
     try {
       const probed = await entry.provider.probe(entry.client);
       this.#probed.set(uid, entry.fingerprint);
       this.#backoff.reset(key);
-      await write({ phase: 'ready', reason: 'Available', message: probed.message }, probed);
+      await write({ phase: 'ready', reason: 'Available', message: probed.message }, insecure, probed);
       return;
     } catch (err) {
-      if (!isCloudError(err)) throw err;
+      // The API server's own failures cannot be written on the object: the controller retries them.
+      if (isApiServerError(err)) throw err;
       this.#probed.delete(uid);
-      const message = err.describe();
-      ctx.log.info({ err: message }, 'ProviderConfig probe failed');
-      if (err.kind === 'terminal') {
-        this.#o.events.event(pc, 'Warning', 'InvalidConfiguration', message);
-        await write({ phase: 'stalled', reason: 'InvalidConfiguration', message });
-        return;
-      }
-      const wait = this.#backoff.next(key, { atLeastMs: err.retryAfterMs, generation: pc.metadata.generation });
-      const next = `next attempt at ${kubeTime(this.#clock.now() + wait)}`;
-      if (err.kind === 'unauthorized') {
-        this.#o.events.event(pc, 'Warning', 'AuthenticationFailed', message);
-        await write({ phase: 'reconciling', reason: 'AuthenticationFailed', message: `${message}; check the credentials; ${next}` });
-      } else {
-        await write({ phase: 'reconciling', reason: 'TransientError', message: `${message}; ${next}` });
-      }
-      return { requeueAfter: wait };
+      const failed = probeFailure(err);
+      if (failed.condition.failure?.class === 'internal') ctx.log.error({ err }, 'unexpected error: a bug, please report it with this log');
+      else ctx.log.info({ err: failed.condition.message }, 'ProviderConfig probe failed');
+      return this.#fail(key, pc, failed, (change) => write(change, insecure));
     }
+  }
+
+  /** Writes the failure's condition (with the next attempt, if it is retried), says it in an Event, and reports it to the controller's metric. */
+  async #fail(key: string, pc: ProviderConfig, failed: Failed, write: (change: ConditionChange) => Promise<void>): Promise<ReconcileResult> {
+    const { condition } = failed;
+    const wait = failed.retry ? this.#backoff.next(key, { atLeastMs: failed.atLeastMs, generation: pc.metadata.generation }) : undefined;
+    await write(wait === undefined ? condition : { ...condition, message: `${condition.message}; next attempt at ${kubeTime(this.#clock.now() + wait)}` });
+    const failure = condition.failure!;
+    this.#o.events.event(pc, eventType(failure), condition.reason, failure.detail);
+    return { ...(wait === undefined ? {} : { requeueAfter: wait }), failure: { class: failure.class, reason: condition.reason } };
   }
 
   async #finalize(key: string, pc: ProviderConfig): Promise<ReconcileResult> {
@@ -129,14 +178,16 @@ export class ProviderConfigReconciler {
       const names = users.map((u) => `${u.kind} ${u.metadata?.namespace}/${u.metadata?.name}`).sort();
       // Ready stays as it is: the objects still being deleted need this ProviderConfig.
       await this.#patch(pc, (conditions, generation, now) =>
-        setCondition(conditions, { type: RECONCILING, status: 'True', reason: 'DeletionBlocked', message: `waiting for ${names.join(', ')} to be deleted` }, generation, now),
+        setCondition(conditions, { type: RECONCILING, status: 'True', reason: 'DeleteBlocked', message: `waiting for ${names.join(', ')} to be deleted` }, generation, now),
       );
       return;
     }
+    // The Secrets first: once the finalizer is gone nothing reconciles this ProviderConfig again,
+    // and a crash in between would leave them held for good.
+    await this.#releaseSecrets(pc.metadata.namespace ?? '', pc);
     await this.#o.writer.removeFinalizer(pc);
     this.#o.registry.remove(pc.metadata.uid ?? '');
     this.#probed.delete(pc.metadata.uid ?? '');
-    await this.#releaseSecrets(pc.metadata.namespace ?? '', pc);
   }
 
   async #loadSecrets(pc: ProviderConfig): Promise<void> {
@@ -165,8 +216,8 @@ export class ProviderConfigReconciler {
     }
   }
 
-  #write(pc: ProviderConfig, change: ConditionChange, observed?: ProbeResult): Promise<ProviderConfig | undefined> {
-    return this.#patch(pc, (conditions, generation, now) => applyCondition(conditions, change, generation, now), observed);
+  #write(pc: ProviderConfig, change: ConditionChange, insecure: string | undefined, observed?: ProbeResult): Promise<ProviderConfig | undefined> {
+    return this.#patch(pc, (conditions, generation, now) => withInsecureTLS(applyCondition(conditions, change, generation, now), insecure, generation, now), observed);
   }
 
   async #patch(

@@ -2,9 +2,10 @@
 // ProviderConfig "exoscale" on the simulator's zone endpoint, and the operator. Every exchange the
 // operator had with the simulator is checked against Exoscale's OpenAPI spec when the scenario closes.
 import { GROUP, VERSION } from '../../src/api/kind.ts';
-import { startExoscaleSim, type CallLog, type ExoscaleSim, type ExoscaleSimOptions, type Faults } from '../../dev/sim/exoscale/index.ts';
+import { DEFAULT_CREDENTIALS, startExoscaleSim, type CallLog, type ExoscaleSim, type ExoscaleSimOptions, type Faults } from '../../dev/sim/exoscale/index.ts';
 import { expectCallsValid } from '../support/exoscale-spec.ts';
 import { FAST, ScenarioBase, useScenarioLifecycle, type Cluster, type Obj, type ScenarioOptions } from './harness.ts';
+import { testCredential } from './secret-leaks.ts';
 
 export const ZONE = 'ch-gva-2';
 
@@ -22,7 +23,9 @@ export class ExoscaleScenario extends ScenarioBase {
   }
 
   static async start(cluster: Cluster, options: ExoscaleScenarioOptions = {}): Promise<ExoscaleScenario> {
-    const scenario = new ExoscaleScenario(cluster, await startExoscaleSim(options.sim), options);
+    // An API secret the leak check can tell from anything else.
+    const credentials = [{ key: DEFAULT_CREDENTIALS.key, secret: testCredential('exoscale') }];
+    const scenario = new ExoscaleScenario(cluster, await startExoscaleSim({ credentials, ...options.sim }), options);
     const { key, secret } = scenario.sim.credentials;
     await scenario.setUp({ metadata: { name: 'exoscale-credentials' }, stringData: { apiKey: key, apiSecret: secret } }, 'exoscale');
     return scenario;

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   CoreV1Api,
@@ -34,11 +35,13 @@ import { SECRETS } from '../../src/reconcile/index.ts';
 import { createLogger } from '../../src/runtime/log.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer } from '../../dev/kube/server.ts';
+import type { StoreEvent } from '../../dev/kube/store.ts';
 import { startCloudProxy } from '../real/proxy.ts';
 import type { CallLog } from '../../dev/sim/openstack/calls.ts';
 import type { Faults } from '../../dev/sim/openstack/faults.ts';
 import { until } from '../support/wait.ts';
-import { simCloudsYaml, startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../../dev/sim/openstack/index.ts';
+import { DEFAULT_USERS, simCloudsYaml, startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../../dev/sim/openstack/index.ts';
+import { LeakCollector, testCredential } from './secret-leaks.ts';
 
 const CRDS = new URL('../../crds/', import.meta.url);
 const PLURALS: Record<string, string> = {};
@@ -109,8 +112,10 @@ export async function startBackend(options: OpenStackSimOptions = {}): Promise<B
     const proxy = await startCloudProxy({ authUrl, networkUrl, computeUrl, imageUrl, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     return { cloudsYaml: proxy.rewrite(cloudsYaml), cloudName, authUrl: proxy.authUrl, networkUrl: proxy.networkUrl, faults: proxy.faults, calls: proxy.calls, close: () => proxy.close() };
   }
-  const sim = await startOpenStackSim(options);
-  const cloudsYaml = simCloudsYaml(sim.authUrl);
+  // Passwords a leak check can tell from anything else (the simulator's own are the user names).
+  const users = options.users ?? DEFAULT_USERS.map((user) => ({ ...user, password: testCredential(user.name) }));
+  const sim = await startOpenStackSim({ ...options, users });
+  const cloudsYaml = simCloudsYaml(sim.authUrl, users);
   return { cloudsYaml, cloudName: 'sim', authUrl: sim.authUrl, networkUrl: sim.networkUrl, faults: sim.faults, calls: sim.calls, sim, close: () => sim.close() };
 }
 
@@ -153,6 +158,11 @@ export abstract class ScenarioBase {
   #child: ChildProcess | undefined;
   #kubeconfigFile: string | undefined;
   readonly #output: string[] = [];
+  /** What the operator shows (log lines, Events, statuses, metric labels) and the credentials it must never show. */
+  readonly leaks = new LeakCollector();
+  #unsubscribe: (() => void) | undefined;
+  /** host:port of the operator process's /metrics, from its log. */
+  #metricsAddress: string | undefined;
   readonly #releases = { beforeObjects: [] as (() => Promise<unknown>)[], afterObjects: [] as (() => Promise<unknown>)[] };
 
   protected constructor(cluster: Cluster, options: OperatorRun) {
@@ -162,6 +172,7 @@ export abstract class ScenarioBase {
 
   /** Creates the namespace with the credentials Secret and the ProviderConfig, starts the operator and waits for the ProviderConfig. */
   protected async setUp(secret: V1Secret, providerConfig: string): Promise<void> {
+    this.#unsubscribe = this.cluster.server.subscribe((event) => this.#observe(event));
     await this.cluster.core.createNamespace({ body: { metadata: { name: this.namespace } } });
     await this.cluster.core.createNamespacedSecret({ namespace: this.namespace, body: secret });
     await this.applyProviderConfig();
@@ -172,9 +183,22 @@ export abstract class ScenarioBase {
   /** The scenario's ProviderConfig, with `extra` in its spec. */
   abstract applyProviderConfig(extra?: Record<string, unknown>): Promise<Obj>;
 
+  /**
+   * Every write to the cluster while the scenario runs (one scenario at a time per cluster): Secrets
+   * bring credentials; Events and the statuses of cloudnet objects are what the operator shows.
+   */
+  #observe({ storageKey, object }: StoreEvent): void {
+    if (storageKey === '/secrets') this.leaks.secret(object as V1Secret);
+    else if (storageKey === '/events') this.leaks.record('event', JSON.stringify(object));
+    else if (storageKey.startsWith(`${GROUP}/`) && object.status !== undefined) this.leaks.record('status', JSON.stringify(object.status));
+  }
+
   async startOperator(): Promise<void> {
-    const args = ['--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=0', `--namespaces=${this.namespace}`, '--resync-period=10m'];
-    if (this.#options.operator === 'process') return this.#startProcess(args);
+    const asProcess = this.#options.operator === 'process';
+    // A process's metrics are scraped over HTTP before it stops; the in-process registry is read directly.
+    const metrics = asProcess ? '127.0.0.1:0' : '0';
+    const args = ['--leader-elect=false', `--metrics-bind-address=${metrics}`, '--health-probe-bind-address=0', `--namespaces=${this.namespace}`, '--resync-period=10m'];
+    if (asProcess) return this.#startProcess(args);
     const parsed = parseConfig(args, {});
     if (parsed.help) throw new Error('unexpected --help');
     const { config } = parsed;
@@ -182,7 +206,16 @@ export abstract class ScenarioBase {
       config,
       controllers: operatorControllers({ ...FAST, ...this.#options.controllers }),
       kubeConfig: this.cluster.kubeConfig,
-      log: createLogger({ level: process.env.CLOUDNET_TEST_LOG ?? 'silent' }),
+      // Every level, for the leak check; shown too when CLOUDNET_TEST_LOG asks for it.
+      log: createLogger({
+        level: process.env.CLOUDNET_TEST_LOG ?? 'debug',
+        destination: {
+          write: (line: string) => {
+            this.leaks.record('log', line);
+            if (process.env.CLOUDNET_TEST_LOG) process.stdout.write(line);
+          },
+        },
+      }),
     });
     this.#manager = manager;
     this.#running = manager.run();
@@ -236,17 +269,40 @@ export abstract class ScenarioBase {
 
   /** Graceful stop (reconciles in flight finish). */
   async stopOperator(): Promise<void> {
-    if (this.#child) return this.#signal('SIGTERM');
+    if (this.#child) {
+      await this.#scrapeMetrics();
+      return this.#signal('SIGTERM');
+    }
     this.#manager?.shutdown('test');
     await this.#running;
+    if (this.#manager) this.leaks.metrics(await this.#manager.metrics.registry.metrics());
     this.#manager = undefined;
     this.#running = undefined;
+  }
+
+  /** The operator process's metrics, for the leak check (a SIGKILL comes unannounced: its last metrics go with it). */
+  async #scrapeMetrics(): Promise<void> {
+    const child = this.#child;
+    if (!this.#metricsAddress || !child || child.exitCode !== null || child.signalCode !== null) return;
+    const response = await fetch(`http://${this.#metricsAddress}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    this.leaks.metrics(await response.text());
+  }
+
+  /** The operator's log lines so far, of every run of it in this scenario. */
+  get operatorLog(): readonly string[] {
+    return this.leaks.texts('log');
   }
 
   /** SIGKILL of the operator process (operator: 'process'), wherever it is. */
   killOperator(): Promise<void> {
     if (!this.#child) throw new Error('killOperator needs operator: process');
     return this.#signal('SIGKILL');
+  }
+
+  /** How the operator process ended if it ended on its own (a crash), not by killOperator() or stopOperator(). */
+  get operatorExit(): string | undefined {
+    const child = this.#child;
+    return child && (child.exitCode !== null || child.signalCode !== null) ? `exit code ${child.exitCode}, signal ${child.signalCode}` : undefined;
   }
 
   /** The operator process's recent output, for failure messages. */
@@ -260,8 +316,15 @@ export abstract class ScenarioBase {
     const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
     const child = spawn(process.execPath, [main, `--kubeconfig=${this.#kubeconfigFile}`, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CLOUDNET_LOG_LEVEL: process.env.CLOUDNET_TEST_LOG ?? 'info' },
+      env: { ...process.env, CLOUDNET_LOG_LEVEL: process.env.CLOUDNET_TEST_LOG ?? 'debug' },
     });
+    this.#metricsAddress = undefined;
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        this.leaks.record('log', line);
+        if (line.includes('"manager serving"')) this.#metricsAddress = (JSON.parse(line) as { metrics?: string }).metrics;
+      });
+    }
     const keep = (chunk: Buffer) => {
       this.#output.push(chunk.toString('utf8'));
       if (this.#output.length > 200) this.#output.shift();
@@ -300,6 +363,7 @@ export abstract class ScenarioBase {
     await this.stopOperator();
     await this.#release('afterObjects');
     if (this.#kubeconfigFile) rmSync(this.#kubeconfigFile, { force: true });
+    this.#unsubscribe?.();
   }
 
   /** Whether the cloud outlives the scenario (a real one): then close() deletes the objects first. */
@@ -335,9 +399,16 @@ export abstract class ScenarioBase {
   async apply(obj: Obj): Promise<Obj> {
     const api = this.#api(obj.kind!);
     const body = { apiVersion: `${GROUP}/${VERSION}`, ...obj, metadata: { ...obj.metadata, namespace: this.namespace } };
-    const existing = await this.get(obj.kind!, obj.metadata!.name!);
-    if (!existing) return this.cluster.custom.createNamespacedCustomObject({ ...api, body });
-    return this.cluster.custom.replaceNamespacedCustomObject({ ...api, name: obj.metadata!.name!, body: { ...existing, spec: obj.spec } });
+    for (;;) {
+      const existing = await this.get(obj.kind!, obj.metadata!.name!);
+      if (!existing) return this.cluster.custom.createNamespacedCustomObject({ ...api, body });
+      try {
+        return await this.cluster.custom.replaceNamespacedCustomObject({ ...api, name: obj.metadata!.name!, body: { ...existing, spec: obj.spec } });
+      } catch (err) {
+        // The operator wrote the object since it was read (status, finalizer): read it again, as kubectl does.
+        if ((err as { code?: number }).code !== 409) throw err;
+      }
+    }
   }
 
   async get(kind: string, name: string): Promise<Obj | undefined> {
@@ -472,6 +543,8 @@ export class Scenario extends ScenarioBase {
   override async close(): Promise<void> {
     await super.close();
     this.cloud.close();
+    // The tokens Keystone issued are credentials too, though no Secret holds them.
+    for (const token of this.sim?.keystone.tokens.keys() ?? []) this.leaks.credential(token, 'a token Keystone issued');
     await this.backend.close();
   }
 }
@@ -492,11 +565,15 @@ export function useScenarioLifecycle<S extends ScenarioBase, O>(begin: (cluster:
   afterAll(async () => {
     await cluster?.close();
   });
-  afterEach(async () => {
+  afterEach(async (context) => {
     // A close that fails (an exchange off the spec, a leak) fails this test only, never the next one's.
     const closing = current;
     current = undefined;
-    await closing?.close();
+    if (!closing) return;
+    await closing.close();
+    const { credentials, texts, found, leaks } = closing.leaks.report();
+    context.task.meta.secretLeaks = { credentials, texts: Object.values(texts).reduce((sum, n) => sum + n, 0), found };
+    expect(found, `credential values in what the operator showed:\n${leaks.join('\n')}`).toBe(0);
   });
   return {
     async start(options = {} as O) {

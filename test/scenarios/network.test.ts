@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { NetworkResource } from '../../src/api/network.ts';
 import { parseCloudsYaml } from '../../src/cloud/openstack/config.ts';
 import { network as networkAdapter } from '../../src/resources/network.ts';
@@ -330,17 +331,36 @@ describe('ProviderConfig', () => {
     expect(s.cachedSecret('other')!.data).toBeDefined();
   });
 
-  it('a missing Secret key is InvalidConfiguration; an object of another cloud\'s ProviderConfig says so', async () => {
+  it('a missing Secret or key is waited for (WaitingForSecret) until it comes; an object of another cloud\'s ProviderConfig says so', async () => {
     const s = await start();
     await s.apply({ kind: 'ProviderConfig', metadata: { name: 'nokey' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials', key: 'nope' }, cloud: 'sim' } } });
-    const stalled = await s.waitCondition('ProviderConfig', 'nokey', 'Stalled', 'True', 'InvalidConfiguration');
-    expect(condition(stalled, 'Ready')?.message).toBe(`Secret ${s.namespace}/cloud-credentials (credentialsSecretRef) has no key "nope"`);
+    const waiting = await s.waitCondition('ProviderConfig', 'nokey', 'Reconciling', 'True', 'WaitingForSecret');
+    expect(condition(waiting, 'Ready')?.message).toBe(`Secret ${s.namespace}/cloud-credentials (credentialsSecretRef) has no key "nope"`);
     await s.apply({ kind: 'ProviderConfig', metadata: { name: 'exo' }, spec: { provider: 'exoscale', exoscale: { zone: 'ch-gva-2', apiKeySecretRef: { name: 'x' }, apiSecretSecretRef: { name: 'x' } } } });
-    const exo = await s.waitCondition('ProviderConfig', 'exo', 'Stalled', 'True', 'InvalidConfiguration');
+    const exo = await s.waitCondition('ProviderConfig', 'exo', 'Reconciling', 'True', 'WaitingForSecret');
     expect(condition(exo, 'Ready')?.message).toBe(`Secret ${s.namespace}/x (apiKeySecretRef) does not exist`);
+    // The key coming wakes the ProviderConfig: no restart, no spec change.
+    const credentials = await s.cluster.core.readNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials' });
+    const yaml = Object.values(credentials.data!)[0]!;
+    await s.cluster.core.patchNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials', body: { data: { ...credentials.data, nope: yaml } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await s.waitReady('ProviderConfig', 'nokey');
     await s.apply({ kind: 'Network', metadata: { name: 'n' }, spec: { providerConfigRef: { name: 'exo' }, resource: {} } });
     const wrong = await s.waitCondition('Network', 'n', 'Stalled', 'True', 'InvalidConfiguration');
     expect(condition(wrong, 'Ready')?.message).toBe(`ProviderConfig ${s.namespace}/exo is for exoscale; a Network needs a ProviderConfig of provider openstack`);
+  });
+
+  it('a ProviderConfig whose deletion the API server drops right after it ends leaves its Secret released (found by the chaos suite)', async () => {
+    const s = await start();
+    let restarting: Promise<void> | undefined;
+    const unsubscribe = s.cluster.server.subscribe((event) => {
+      if (event.type === 'DELETED' && event.storageKey.endsWith('providerconfigs') && !restarting) restarting = s.cluster.server.restart();
+    });
+    await s.delete('ProviderConfig', 'openstack');
+    await s.waitGone('ProviderConfig', 'openstack');
+    await restarting;
+    unsubscribe();
+    const finalizers = async () => (await s.cluster.core.readNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials' })).metadata?.finalizers ?? [];
+    await until('the Secret released', async () => (await finalizers()).length === 0, 10_000);
   });
 
   it('deleting everything at once deletes the cloud resources first, then the ProviderConfig and its Secret', async () => {

@@ -4,6 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CREDENTIALS } from '../../dev/sim/exoscale/index.ts';
 import { condition, realCloud, until, type Obj } from './harness.ts';
 import { privateNetwork, useExoscaleScenarios, type ExoscaleScenario } from './exoscale-harness.ts';
 
@@ -157,7 +158,7 @@ describe.skipIf(realCloud)('PrivateNetwork', () => {
     const dir = new URL('../../examples/exoscale/', import.meta.url);
     const objects = readdirSync(dir).sort().map((f) => load(readFileSync(new URL(f, dir), 'utf8')) as Obj);
     // The scenario has its own Secret and ProviderConfig (on its own simulator); the example's must match the dev simulator's.
-    expect(objects.find((o) => o.kind === 'Secret')).toMatchObject({ stringData: { apiKey: s.sim.credentials.key, apiSecret: s.sim.credentials.secret } });
+    expect(objects.find((o) => o.kind === 'Secret')).toMatchObject({ stringData: { apiKey: DEFAULT_CREDENTIALS.key, apiSecret: DEFAULT_CREDENTIALS.secret } });
     const app = { 'app-1': s.zone.addInstance({ name: 'app-1' }), 'app-2': s.zone.addInstance({ name: 'app-2' }) };
     for (const obj of objects.filter((o) => o.kind === 'PrivateNetwork')) await s.apply(obj);
     const backend = await s.waitFor('PrivateNetwork', 'backend', (o) => condition(o, 'Ready')?.status === 'True' && o?.status?.resource?.leases?.length === 2);

@@ -105,16 +105,17 @@ export const DEFAULT_USERS: SimUser[] = [
   { name: 'demo', password: 'demo', project: 'demo', roles: ['member', 'reader'] },
 ];
 
-/** clouds.yaml as openstacksdk reads it: cloud "sim" (demo, a member) and "sim-admin". */
-export function simCloudsYaml(authUrl: string): string {
+/** clouds.yaml as openstacksdk reads it: cloud "sim" (demo, a member) and "sim-admin", with the passwords of `users`. */
+export function simCloudsYaml(authUrl: string, users: SimUser[] = DEFAULT_USERS): string {
   const cloud = (name: string, user: string): string => {
-    const u = DEFAULT_USERS.find((x) => x.name === user);
+    const u = users.find((x) => x.name === user);
     return [
       `  ${name}:`,
       '    auth:',
       `      auth_url: ${authUrl}`,
       `      username: ${user}`,
-      `      password: ${u?.password ?? user}`,
+      // A JSON string is a YAML scalar: any password, quoted.
+      `      password: ${JSON.stringify(u?.password ?? user)}`,
       `      project_name: ${u?.project ?? user}`,
       '      user_domain_name: Default',
       '      project_domain_name: Default',
