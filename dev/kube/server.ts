@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Api } from './api.ts';
 import type { ResourceRoute } from './routes.ts';
-import { Store } from './store.ts';
+import { Store, type StoreEvent } from './store.ts';
 import { ResourceRegistry } from './registry.ts';
 import { BUILTIN_TYPES, NAMESPACES } from './builtins.ts';
 import { startCleanup } from './cleanup.ts';
@@ -43,6 +43,18 @@ export interface KubeApiServer {
   close(): Promise<void>;
   /** Drops the watch history so older resourceVersions get 410 Gone. */
   compact(): void;
+  /** Watches answered 410 Gone so far: they asked for history compacted away. */
+  expiredWatches(): number;
+  /** Watch requests received so far. */
+  watchRequests(): number;
+  /**
+   * Stops listening and drops every connection (watches end, requests in flight get no answer),
+   * then listens on the same port again with every object and the watch history kept: a restart
+   * of the API server over the same etcd.
+   */
+  restart(): Promise<void>;
+  /** Calls `listener` with every write, as it is stored (tests that look at everything written); returns the unsubscribe. */
+  subscribe(listener: (event: StoreEvent) => void): () => void;
 }
 
 function sendDiscovery(res: ServerResponse, body: Record<string, unknown> | undefined): void {
@@ -73,12 +85,14 @@ function serveNonResource(api: Api, segments: string[], req: IncomingMessage, re
   return true;
 }
 
+const isWatch = (query: URLSearchParams): boolean => query.get('watch') === 'true' || query.get('watch') === '1';
+
 async function serveResource(api: Api, route: ResourceRoute, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const isItem = route.name !== undefined;
   switch (req.method) {
     case 'GET':
       if (isItem) return handleGet(api, route, query, req, res);
-      if (query.get('watch') === 'true' || query.get('watch') === '1') return handleWatch(api, route, query, req, res);
+      if (isWatch(query)) return handleWatch(api, route, query, req, res);
       return handleList(api, route, query, req, res);
     case 'POST':
       if (isItem) throw methodNotAllowed();
@@ -107,8 +121,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
     store.create(NAMESPACES, admitCreate(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { manager: 'kube-apiserver', fieldValidation: 'Ignore', now: api.now() }).object);
   }
 
+  let watchRequests = 0;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (isWatch(url.searchParams)) watchRequests += 1;
     const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
     Promise.resolve()
       .then(async () => {
@@ -120,21 +136,36 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
         else sendError(res, err);
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen(opts.port ?? 0);
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
     port,
     compact: () => store.compact(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        stopCleanup();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    expiredWatches: () => store.expired(),
+    watchRequests: () => watchRequests,
+    restart: async () => {
+      await stopListening();
+      await listen(port);
+    },
+    subscribe: (listener) => store.subscribe(listener),
+    close: () => {
+      stopCleanup();
+      return stopListening();
+    },
   };
 }

@@ -38,6 +38,7 @@ export class Store {
   private compactedRevision = 0;
   private readonly listeners = new Set<Listener>();
   private readonly watchWindow: number;
+  private expiredReads = 0;
 
   constructor(watchWindow: number) {
     this.watchWindow = watchWindow;
@@ -87,8 +88,16 @@ export class Store {
 
   /** Events after `rv`, or undefined when they were compacted away. */
   eventsSince(rv: number): StoreEvent[] | undefined {
-    if (rv < this.compactedRevision) return undefined;
+    if (rv < this.compactedRevision) {
+      this.expiredReads += 1;
+      return undefined;
+    }
     return this.history.filter((e) => e.rv > rv);
+  }
+
+  /** How many reads asked for history compacted away (watches answered 410 Gone). */
+  expired(): number {
+    return this.expiredReads;
   }
 
   subscribe(listener: Listener): () => void {

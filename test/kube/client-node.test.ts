@@ -7,6 +7,7 @@ import { startKubeApiServer } from '../../dev/kube/server.ts';
 import type { KubeApiServer } from '../../dev/kube/server.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { failure, fixtureText } from './helpers.ts';
+import { until } from '../support/wait.ts';
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -304,9 +305,30 @@ describe('watch', () => {
     const before = await createNetwork('watched', network('old', { cidr: '10.2.2.0/24' }));
     await patchNetwork('watched', 'old', { spec: { mtu: 1300 } });
     server.compact();
+    const expired = server.expiredWatches();
     const events = await watchUntil(path, { resourceVersion: before.metadata?.resourceVersion }, (e) => e.length >= 1);
     expect(events[0]?.type).toBe('ERROR');
     expect(events[0]?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+    expect(server.expiredWatches()).toBe(expired + 1);
+  });
+
+  it('restarts on the same port with its objects and watch history: open watches end, and resume from where they were', async () => {
+    const kept = await createNetwork('watched', network('kept', { cidr: '10.2.3.0/24' }));
+    const watchRequests = server.watchRequests();
+    const ended = new Promise<unknown>((resolve) => {
+      void new Watch(kc).watch(path, { resourceVersion: kept.metadata?.resourceVersion }, () => undefined, resolve);
+    });
+    await until('the watch served', () => server.watchRequests() > watchRequests);
+    const url = server.url;
+    await server.restart();
+    await ended;
+    expect(server.url).toBe(url);
+    expect((await getNetwork('watched', 'kept')).metadata).toMatchObject({ uid: kept.metadata?.uid, resourceVersion: kept.metadata?.resourceVersion });
+    const events = await watchUntil(path, { resourceVersion: kept.metadata?.resourceVersion }, (e) => e.length >= 1, async () => {
+      await patchNetwork('watched', 'kept', { spec: { mtu: 1280 } });
+    });
+    expect(events.map((e) => [e.type, e.object.metadata?.name])).toEqual([['MODIFIED', 'kept']]);
+    expect(server.watchRequests()).toBe(watchRequests + 2);
   });
 });
 

@@ -1,7 +1,8 @@
-// Fault injection: deterministic (seeded PRNG) errors, 429s, latency, dropped connections and lost responses.
+// Fault injection: deterministic (seeded PRNG) errors, 429s, latency, dropped connections, lost, reset,
+// truncated and slow responses.
 // Generic over the labels a simulator gives its requests (OpenStack: service and operation; Exoscale: zone
 // and operation); the error bodies are each simulator's own.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { CallFault } from './calls.ts';
 import { TokenBucket } from '../../../src/runtime/token-bucket.ts';
 import { prng } from './prng.ts';
@@ -27,7 +28,19 @@ export type FaultEffect =
    * Neither apply nor answer; hold the connection until the client goes away: a request the client
    * was about to make when it died (recorded on arrival, so a test can kill the client then).
    */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /**
+   * Apply the request, send the status, the headers and half the body, then reset the connection
+   * (TCP RST): the connection broke while the answer was on its way.
+   */
+  | { kind: 'reset' }
+  /**
+   * Apply the request, send the status and headers with the full Content-Length but only half the
+   * body, then close the connection (FIN): a truncated body, which the client must not take as whole.
+   */
+  | { kind: 'truncate' }
+  /** Apply the request and send the answer in a few pieces spread over `ms`: a slow body. */
+  | { kind: 'slow-body'; ms: number };
 
 export type FaultSpec<L extends string> = FaultEffect & {
   match?: FaultMatch<L>;
@@ -114,7 +127,10 @@ export class Faults<L extends string> {
   }
 }
 
-/** A produced answer: its status and body (for the call log) and how to write it. */
+/**
+ * A produced answer: its status and body (for the call log) and how to write it, with one
+ * writeHead(status, headers) and one end(body) (what the faults that shape a body capture).
+ */
 export type Answer = { status: number; body?: unknown; write(res: ServerResponse): void };
 
 export type ServeEnv<L extends string> = {
@@ -127,7 +143,7 @@ export type ServeEnv<L extends string> = {
  * The request path every simulator (and the real-tier proxy) shares: pick the fault, then drop the
  * connection, answer with the injected error (`injectedError`: the service's error for that status, or
  * the fault's own body), or produce the real answer and write it, lose it (applied, then the socket
- * destroyed) or hold it; every outcome is recorded.
+ * destroyed), hold it, cut it short or send it slowly; every outcome is recorded.
  */
 export async function serveWithFaults<L extends string>(
   req: IncomingMessage,
@@ -150,7 +166,7 @@ export async function serveWithFaults<L extends string>(
     if (!req.socket.destroyed) await new Promise((resolve) => req.socket.once('close', resolve));
     return;
   }
-  if (effect && effect.kind !== 'lose-response' && effect.kind !== 'hold-response') {
+  if (effect && (effect.kind === undefined || effect.kind === 'error')) {
     const headers: Record<string, string> = effect.status === 429 || effect.retryAfter !== undefined ? { 'Retry-After': String(effect.retryAfter ?? 1) } : {};
     const out = injectedError(effect.status, headers, effect.body);
     env.record(out.status, 'error', out);
@@ -168,8 +184,56 @@ export async function serveWithFaults<L extends string>(
     if (!req.socket.destroyed) await new Promise((resolve) => req.socket.once('close', resolve));
     return;
   }
+  if (effect?.kind === 'reset' || effect?.kind === 'truncate' || effect?.kind === 'slow-body') {
+    env.record(out.status, effect.kind, out);
+    await sendShaped(req, res, written(out), effect);
+    return;
+  }
   env.record(out.status, undefined, out);
   out.write(res);
+}
+
+/** An answer as bytes: what its write() sends. */
+type Written = { status: number; headers: OutgoingHttpHeaders; body: Buffer };
+
+/** Captures what an answer writes (see Answer), so that a fault can send it in pieces or cut it short. */
+function written(out: Answer): Written {
+  const captured: Written = { status: out.status, headers: {}, body: Buffer.alloc(0) };
+  const sink = {
+    writeHead(status: number, headers: OutgoingHttpHeaders = {}) {
+      captured.status = status;
+      captured.headers = headers;
+      return sink;
+    },
+    end(body?: string | Buffer) {
+      if (body !== undefined) captured.body = Buffer.from(body);
+      return sink;
+    },
+  };
+  out.write(sink as unknown as ServerResponse);
+  return captured;
+}
+
+const SLOW_BODY_PIECES = 4;
+
+/** Sends a captured answer slowly (slow-body), or half of its body before a reset or a close (reset, truncate). */
+async function sendShaped(req: IncomingMessage, res: ServerResponse, out: Written, effect: { kind: 'reset' | 'truncate' } | { kind: 'slow-body'; ms: number }): Promise<void> {
+  // The answer's own headers, Content-Length included: a cut body falls short of it.
+  res.writeHead(out.status, out.headers);
+  res.flushHeaders();
+  if (effect.kind === 'slow-body') {
+    const size = Math.ceil(out.body.length / SLOW_BODY_PIECES);
+    for (let at = 0; at < out.body.length && !req.socket.destroyed; at += size) {
+      await new Promise((resolve) => setTimeout(resolve, effect.ms / SLOW_BODY_PIECES));
+      res.write(out.body.subarray(at, at + size));
+    }
+    res.end();
+    return;
+  }
+  // An answer without a body (a 204) has nothing to cut: it arrives whole before the connection goes.
+  await new Promise<void>((resolve) => res.write(out.body.subarray(0, Math.floor(out.body.length / 2)), () => resolve()));
+  if (effect.kind === 'reset') req.socket.resetAndDestroy();
+  else req.socket.end();
 }
 
 /** The command-line options of every simulator that shape its load: `--latency MS` and `--rate-limit QPS[/BURST]`. */

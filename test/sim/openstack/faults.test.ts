@@ -1,7 +1,24 @@
+import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, neutron, type Client } from './client.ts';
 import { startOpenStackSim, type OpenStackSim } from '../../../dev/sim/openstack/index.ts';
 import { until } from '../../support/wait.ts';
+
+/** A raw exchange: the status if one arrived, the body bytes received, and how the answer ended ('end' or the error code). */
+function exchange(url: string, method: string, token: string, body?: unknown): Promise<{ status?: number; received: string; ended: string }> {
+  return new Promise((resolve) => {
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    const req = request(url, { method, headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      const done = (ended: string) => resolve({ status: res.statusCode, received: Buffer.concat(chunks).toString('utf8'), ended });
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => done('end'));
+      res.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ received: '', ended: err.code ?? err.message }));
+    req.end(payload);
+  });
+}
 
 describe('fault injection and call accounting', () => {
   let sim: OpenStackSim;
@@ -129,6 +146,36 @@ describe('fault injection and call accounting', () => {
     expect(sim.calls.list({ operation: 'networks.create' })).toMatchObject([{ status: 201, fault: 'lose-response' }]);
     const again = await demo.get('/networks?name=lost');
     expect(again.body.networks).toHaveLength(1);
+  });
+
+  it('closes the connection halfway through the body of an applied request: the client sees the status, then an error', async () => {
+    sim.faults.add({ match: { operation: 'networks.create' }, kind: 'truncate', times: 1 });
+    const answer = await exchange(`${sim.networkUrl}/v2.0/networks`, 'POST', demo.token, { network: { name: 'cut' } });
+    expect(answer).toMatchObject({ status: 201, ended: 'ECONNRESET' });
+    expect(answer.received.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(answer.received)).toThrow();
+    expect([...sim.neutron.networks.values()].map((n) => n.name)).toEqual(['cut']);
+    expect(sim.calls.list({ operation: 'networks.create' })).toMatchObject([{ status: 201, fault: 'truncate' }]);
+  });
+
+  it('resets the connection of an applied request partway through its answer', async () => {
+    sim.faults.add({ match: { operation: 'networks.create' }, kind: 'reset', times: 1 });
+    // The RST may overtake the half answer sent before it: the client sees the reset, with or without a status.
+    const answer = await exchange(`${sim.networkUrl}/v2.0/networks`, 'POST', demo.token, { network: { name: 'reset' } });
+    expect(answer.ended).toBe('ECONNRESET');
+    expect([...sim.neutron.networks.values()].map((n) => n.name)).toEqual(['reset']);
+    expect(sim.calls.list({ operation: 'networks.create' })).toMatchObject([{ status: 201, fault: 'reset' }]);
+  });
+
+  it('sends a slow body in pieces over the time asked, whole', async () => {
+    sim.faults.add({ match: { operation: 'networks.list' }, kind: 'slow-body', ms: 200, times: 1 });
+    await demo.post('/networks', { network: { name: 'slow' } });
+    const t0 = performance.now();
+    const answer = await exchange(`${sim.networkUrl}/v2.0/networks`, 'GET', demo.token);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(answer).toMatchObject({ status: 200, ended: 'end' });
+    expect(JSON.parse(answer.received).networks.map((n: { name: string }) => n.name)).toEqual(['slow']);
+    expect(sim.calls.count({ fault: 'slow-body' })).toBe(1);
   });
 
   it('records every request with service, operation, status and query', async () => {
