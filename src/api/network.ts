@@ -1,6 +1,6 @@
 // Network: a Neutron network.
 import { CloneType, Type } from '@sinclair/typebox';
-import { immutableOptional } from './cel.ts';
+import { immutableOptional, validations } from './cel.ts';
 import { defineKind } from './kind.ts';
 import type { ImportFilterOf, ManifestOf, ObjectOf, ObservedOf, ResourceOf, SpecOf, StatusOf } from './kind.ts';
 import { Description, FilterTags, ProjectID, Tags, filterName, neutronName, observedCommon } from './neutron.ts';
@@ -23,9 +23,11 @@ const Resource = Type.Object({
   shared: Type.Optional(Type.Boolean({ description: 'Shared with every project, usually admin only.' })),
   dnsDomain: Type.Optional(
     Type.String({
-      description: 'DNS domain of the ports on this network, e.g. example.org.',
+      description: 'DNS domain of the ports on this network, a fully qualified name in lower case with its trailing dot, e.g. example.org.',
       maxLength: 255,
-      pattern: '^(([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)\\.)*[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?\\.?$',
+      // Neutron wants the trailing dot, and keeps a lower-cased copy: capitals would read as drift for good.
+      pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+$',
+      ...validations({ rule: "!self.matches('(^|[.])[0-9]+[.]$')", message: 'the last label of dnsDomain must not be all digits' }),
     }),
   ),
   availabilityZoneHints: Type.Optional(

@@ -16,7 +16,7 @@ export const Description = Type.String({ description: 'Description in the cloud.
 /** Neutron's tag filters (`tags=a,b`) are comma-separated: a tag with a comma could never be matched. */
 const NO_COMMA = { rule: "!self.contains(',')", message: "a tag cannot contain a comma: Neutron's tag filters separate tags with commas" };
 
-// Neutron allows 50 tags of at most 60 characters; the operator keeps two for ownership.
+// Neutron allows 50 tags of at most 60 characters before Zed (255 since): the limit every cloud takes; the operator keeps two for ownership.
 export const Tags = Type.Array(
   Type.String({
     minLength: 1,
@@ -87,7 +87,17 @@ export function routes(description: string) {
     maxItems: 32,
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['destination', 'nextHop'],
+    // Neutron refuses a destination with host bits set.
+    ...validations({
+      rule: 'self.all(r, !isCIDR(r.destination) || cidr(r.destination) == cidr(r.destination).masked())',
+      message: 'a route destination must be a network address with no host bits, e.g. 10.1.0.0/16 rather than 10.1.0.1/16',
+    }),
   });
+}
+
+/** A CEL rule refusing a list that holds an item twice (`same`: how two items `a` and `b` compare). */
+export function noDuplicates(same: string, message: string) {
+  return validations({ rule: `self.all(a, self.exists_one(b, ${same}))`, message });
 }
 
 export const ObservedRoutes = Type.Array(Type.Object({ destination: Type.String(), nextHop: Type.String() }), {

@@ -13,6 +13,7 @@ import {
   Tags,
   filterName,
   neutronName,
+  noDuplicates,
   observedCommon,
 } from './neutron.ts';
 import { defaulted } from './schema.ts';
@@ -59,6 +60,10 @@ const Resource = Type.Object({
       description: 'Extra addresses the port may send from (e.g. a VIP).',
       maxItems: 32,
       'x-kubernetes-list-type': 'atomic',
+      ...noDuplicates(
+        "a.ipAddress == b.ipAddress && (has(a.macAddress) ? a.macAddress : '') == (has(b.macAddress) ? b.macAddress : '')",
+        'allowedAddressPairs must not list a pair twice',
+      ),
     }),
   ),
   macAddress: Type.Optional(MAC),

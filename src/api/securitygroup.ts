@@ -1,5 +1,5 @@
 // SecurityGroup: a Neutron security group whose rules are kept as a set.
-import { Type } from '@sinclair/typebox';
+import { CloneType, Type } from '@sinclair/typebox';
 import { validations } from './cel.ts';
 import { defineKind } from './kind.ts';
 import type { ImportFilterOf, ManifestOf, ObjectOf, ObservedOf, ResourceOf, SpecOf, StatusOf } from './kind.ts';
@@ -10,6 +10,13 @@ import { defaulted } from './schema.ts';
 // Protocols whose port range means ports, and those where it means ICMP type and code (names and numbers).
 const PORT_PROTOCOLS = "['tcp', 'udp', 'sctp', 'dccp', 'udplite', '6', '17', '132', '33', '136']";
 const ICMP_PROTOCOLS = "['icmp', 'icmpv6', 'ipv6-icmp', '1', '58']";
+// Neutron's protocol names (neutron-lib IP_PROTOCOL_MAP): any other name is refused by every Neutron.
+const PROTOCOL_NAMES = [
+  'ah', 'dccp', 'egp', 'esp', 'gre', 'hopopt', 'icmp', 'igmp', 'ip', 'ipip', 'ipv6-encap', 'ipv6-frag', 'ipv6-icmp', 'icmpv6',
+  'ipv6-nonxt', 'ipv6-opts', 'ipv6-route', 'ospf', 'pgm', 'rsvp', 'sctp', 'tcp', 'udp', 'udplite', 'vrrp',
+];
+// Protocols of IPv6 alone, by name and number: Neutron refuses them in an IPv4 rule.
+const IPV6_ONLY = "['icmpv6', 'ipv6-icmp', 'ipv6-encap', 'ipv6-frag', 'ipv6-nonxt', 'ipv6-opts', 'ipv6-route', '41', '43', '44', '58', '59', '60']";
 
 const portNumber = (description: string) => Type.Integer({ description, minimum: 0, maximum: 65535 });
 
@@ -22,8 +29,8 @@ const SecurityGroupRule = Type.Object(
     ),
     protocol: Type.Optional(
       Type.String({
-        description: 'A protocol name (tcp, udp, icmp, icmpv6, sctp, ...) or number 0-255; unset matches any.',
-        pattern: '^([a-z][-a-z0-9]*|[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])$',
+        description: `A protocol name (${PROTOCOL_NAMES.join(', ')}) or number 0-255; unset matches any.`,
+        pattern: `^(${PROTOCOL_NAMES.join('|')}|[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])$`,
         maxLength: 32,
       }),
     ),
@@ -55,6 +62,11 @@ const SecurityGroupRule = Type.Object(
       message: 'portRangeMin must not be greater than portRangeMax',
     },
     {
+      // Neutron refuses port 0 and a first port without a last one for these protocols.
+      rule: `!has(self.portRangeMin) || !has(self.protocol) || !(self.protocol in ${PORT_PROTOCOLS}) || (has(self.portRangeMax) && self.portRangeMin >= 1)`,
+      message: 'a port range needs portRangeMin and portRangeMax, from 1 to 65535 (one port: the same number twice)',
+    },
+    {
       rule:
         `!has(self.protocol) || !(self.protocol in ${ICMP_PROTOCOLS}) || ` +
         '((!has(self.portRangeMin) || self.portRangeMin <= 255) && (!has(self.portRangeMax) || self.portRangeMax <= 255))',
@@ -73,15 +85,20 @@ const SecurityGroupRule = Type.Object(
       fieldPath: '.remoteIPPrefix',
     },
     {
-      rule: "!has(self.protocol) || !(self.protocol in ['icmpv6', 'ipv6-icmp', '58']) || self.ethertype == 'IPv6'",
-      message: 'protocol icmpv6 needs ethertype IPv6 (for IPv4, use icmp)',
+      rule: `!has(self.protocol) || !(self.protocol in ${IPV6_ONLY}) || self.ethertype == 'IPv6'`,
+      message: 'an IPv6 protocol (icmpv6, ipv6-route, ipv6-frag, ipv6-opts, ipv6-nonxt, ipv6-encap) needs ethertype IPv6 (for ICMP on IPv4, use icmp)',
       fieldPath: '.protocol',
     },
   ),
 );
 
 const Resource = Type.Object({
-  name: Type.Optional(neutronName('security group')),
+  name: Type.Optional(
+    CloneType(neutronName('security group'), {
+      // Neutron keeps the name for the group it makes in every project, and refuses a second one.
+      ...validations({ rule: "self != 'default'", message: 'the name default belongs to the group Neutron makes in every project; choose another' }),
+    }),
+  ),
   description: Type.Optional(Description),
   stateful: defaulted(
     Type.Boolean({

@@ -30,11 +30,12 @@ const NetworkAttachment = Type.Object(
   ),
 );
 
-// Nova allows 50 tags of at most 60 characters; the operator keeps two for ownership.
+// Nova allows 50 tags of at most 60 characters, without ',' or '/'; the operator keeps two for ownership.
 const ServerTags = Type.Array(
   Type.String({
     minLength: 1,
     maxLength: 60,
+    pattern: '^[^,/]+$',
     ...validations({ rule: "!self.startsWith('cloudnet-')", message: 'tags starting with cloudnet- are reserved for the operator' }),
   }),
   { description: 'Nova tags, kept as a set; the operator adds its own ownership tags beside them.', maxItems: 48, 'x-kubernetes-list-type': 'set' },
@@ -43,7 +44,10 @@ const ServerTags = Type.Array(
 const Metadata = Type.Record(Type.String({ minLength: 1, maxLength: 255 }), Type.String({ maxLength: 255 }), {
   description: 'Server metadata (key/value), kept as given: keys set elsewhere are removed (but for the operator\'s own, on clouds below microversion 2.52).',
   maxProperties: 128,
-  ...validations({ rule: "self.all(k, !k.startsWith('cloudnet-'))", message: 'metadata keys starting with cloudnet- are reserved for the operator' }),
+  ...validations(
+    { rule: "self.all(k, !k.startsWith('cloudnet-'))", message: 'metadata keys starting with cloudnet- are reserved for the operator' },
+    { rule: "self.all(k, k.matches('^[-a-zA-Z0-9_:. ]+$'))", message: 'metadata keys may hold letters, digits, spaces and - _ : . only (as Nova takes them)' },
+  ),
 });
 
 const Resource = Type.Object({
@@ -65,7 +69,8 @@ const Resource = Type.Object({
   ),
   keyName: Type.Optional(Type.String({ description: 'A Nova key pair to inject.', minLength: 1, maxLength: 255 })),
   userData: Type.Optional(
-    Type.String({ description: 'User data for cloud-init, as text (sent base64-encoded). Never shown in status or events.', maxLength: 49152 }),
+    // Nova takes at most 65535 characters of base64: 49149 bytes.
+    Type.String({ description: 'User data for cloud-init, as text (sent base64-encoded). Never shown in status or events.', maxLength: 49149 }),
   ),
   userDataSecretRef: Type.Optional(
     secretKeyRef(

@@ -14,6 +14,7 @@ import {
   Tags,
   filterName,
   neutronName,
+  noDuplicates,
   observedCommon,
   routes,
 } from './neutron.ts';
@@ -69,6 +70,7 @@ const Resource = Type.Object({
       description: 'DNS servers announced by DHCP, in order.',
       maxItems: 16,
       'x-kubernetes-list-type': 'atomic',
+      ...noDuplicates('a == b', 'dnsNameservers must not list a server twice'),
     }),
   ),
   hostRoutes: Type.Optional(routes('Extra routes announced by DHCP.')),

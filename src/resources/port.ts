@@ -1,9 +1,10 @@
 // Port: a Neutron port on a Network, with fixed IPs from its Subnets and its SecurityGroups.
 import { port as portKind, type PortImportFilter, type PortObserved, type PortResource } from '../api/port.ts';
+import { isCloudError } from '../cloud/errors.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronAllowedAddressPair, NeutronFixedIp, NeutronFixedIpRequest, NeutronPort } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
-import { failed, kindOf, progressing, READY, type Adapter, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
+import { CloudPrecondition, failed, kindOf, progressing, READY, type Adapter, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
 import { adoptByName, canonicalIP, NEUTRON_POLL_MS, changedFields, compared, neutronResource, sameSet, standardSummary, toFixedIpRequests } from './neutron.ts';
 
 type FixedIpRequest = NeutronFixedIpRequest;
@@ -79,18 +80,22 @@ export const port: Adapter<PortResource, PortImportFilter, PortObserved, Neutron
   intentAdoption: adoptByName((cloud, name, r, refs) => cloud.neutron.ports.list({ filters: { name, network_id: refs.id('Network', r.networkRef.name) } })),
   // Members left undefined are not sent.
   create: (cloud, { resource, refs, name }, tags) =>
-    cloud.neutron.ports.create({
-      network_id: refs.id('Network', resource.networkRef.name),
-      name,
-      description: resource.description,
-      admin_state_up: resource.adminStateUp,
-      port_security_enabled: resource.portSecurityEnabled,
-      mac_address: resource.macAddress?.toLowerCase(),
-      fixed_ips: fixedIpRequests(resource, refs),
-      security_groups: securityGroupIds(resource, refs),
-      allowed_address_pairs: addressPairs(resource),
-      tags,
-    }),
+    cloud.neutron.ports
+      .create({
+        network_id: refs.id('Network', resource.networkRef.name),
+        name,
+        description: resource.description,
+        admin_state_up: resource.adminStateUp,
+        port_security_enabled: resource.portSecurityEnabled,
+        mac_address: resource.macAddress?.toLowerCase(),
+        fixed_ips: fixedIpRequests(resource, refs),
+        security_groups: securityGroupIds(resource, refs),
+        allowed_address_pairs: addressPairs(resource),
+        tags,
+      })
+      .catch((err: unknown) => {
+        throw waitingForSubnet(err, resource);
+      }),
   diff: ({ resource, refs, name }, observed) => {
     const requests = fixedIpRequests(resource, refs);
     const fixedIps = requests && fixedIpsChange(requests, observed.fixed_ips ?? []);
@@ -143,4 +148,19 @@ function portProgress(o: NeutronPort): Progress {
   if (o.status === 'ACTIVE' || (o.status === 'DOWN' && (unbound || !o.admin_state_up))) return READY;
   const what = `port ${o.id} is ${o.status}${o.device_owner ? ` (${o.device_owner})` : ''}`;
   return o.status === 'ERROR' ? failed('CloudResourceError', what) : progressing(what, NEUTRON_POLL_MS);
+}
+
+/**
+ * An address that no Subnet of the Network holds (400 InvalidIpForNetwork). Applied together, a
+ * Port may come before the Subnet its address is in: it waits for one, retried on the backoff
+ * schedule and woken at once when a Subnet object changes, instead of stalling.
+ */
+function waitingForSubnet(err: unknown, resource: PortResource): unknown {
+  if (!isCloudError(err) || err.code !== 'InvalidIpForNetwork') return err;
+  return new CloudPrecondition({
+    reason: 'WaitingForSubnet',
+    message: `no Subnet of Network ${resource.networkRef.name} holds the address asked for: give it one (${err.describe()})`,
+    wokenBy: ['Subnet'],
+    error: err,
+  });
 }

@@ -22,6 +22,7 @@ const TABLE: Array<[number, unknown, string, CloudErrorKind]> = [
   [409, neutron('IpAddressGenerationFailure', `No more IP addresses available on network ${NET}.`), 'IpAddressGenerationFailure', 'busy'],
   [400, neutron('BadRequest', `Bad floatingip request: Network ${NET} is not a valid external network.`), 'BadRequest', 'terminal'],
   [400, neutron('BadRequest', `Bad router request: Network ${NET} is not an external network.`), 'BadRequest', 'terminal'],
+  [404, neutron('AvailabilityZoneNotFound', 'AvailabilityZone nova-nowhere could not be found.'), 'AvailabilityZoneNotFound', 'terminal'],
   [404, neutron('ExternalGatewayForFloatingIPNotFound', `External network ${NET} is not reachable from subnet ${SUB}.  Therefore, cannot associate Port ${PORT} with a Floating IP.`), 'ExternalGatewayForFloatingIPNotFound', 'busy'],
   [409, neutron('FloatingIPPortAlreadyAssociated', `Cannot associate floating IP 203.0.113.20 (${NET}) with port ${PORT} using fixed IP 10.10.0.5, as that fixed IP already has a floating IP on external network ${NET}.`), 'FloatingIPPortAlreadyAssociated', 'conflict'],
   [400, neutron('BadRequest', `Bad router request: Router already has a port on subnet ${SUB}.`), 'BadRequest', 'terminal'],

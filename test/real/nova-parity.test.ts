@@ -157,6 +157,22 @@ describe.runIf(realRequested())('simulator parity with real Nova + Glance (needs
     t.see('not JSON', await t.raw('POST', `${t.computeUrl}/servers`, { raw: '{"server":', headers: { 'X-Auth-Token': t.token('demo'), 'OpenStack-API-Version': 'compute 2.93' } }));
   });
 
+  // What the bad-input corpus (test/corpus/server) sends Nova that the cases above do not.
+  parity('nova: bad input of the corpus', async (t, image) => {
+    const { net, sub } = await network(t, 'bi', '10.82.0.0/24');
+    const base = { name: `${RUN}-bi`, imageRef: image, flavorRef: '1', networks: 'none' };
+    const create = (step: string, server: Json): Promise<Reply> => t.nova('demo', 'POST', '/servers', { server }).then((r) => t.see(step, r));
+    await create('tag with a slash', { ...base, tags: ['a/b'] });
+    await create('metadata key with a slash', { ...base, metadata: { 'team/role': 'web' } });
+    await create('unknown availability zone', { ...base, availability_zone: 'nowhere' });
+    await create('imageRef that is no UUID', { ...base, imageRef: 'fake-image' });
+    await t.create('port holding an address', 'demo', '/ports', { port: { name: `${RUN}-bi-port`, network_id: net.id, fixed_ips: [{ subnet_id: sub.id, ip_address: '10.82.0.20' }] } }, 'held');
+    await create('fixed_ip a port of no server holds', { ...base, networks: [{ uuid: net.id, fixed_ip: '10.82.0.20' }] });
+    const { reply, id } = await boot(t, 'outside', { ...base, networks: [{ uuid: net.id, fixed_ip: '10.99.0.5' }] });
+    t.see('fixed_ip on none of the subnets: accepted', reply, { pick: (x) => Object.keys(x.server).sort() });
+    if (id) t.see('then ERROR, with the fault', await until(t, id, (x) => x.status === 'ERROR'), { pick: (x) => [x.server.status, x.server.fault?.code, x.server.fault?.message] });
+  });
+
   parity('nova: quota exceeded (admin project, instances 0)', async (t, image) => {
     const admin = t.projects.admin;
     t.cleanup(() => t.nova('admin', 'DELETE', `/os-quota-sets/${admin}`));

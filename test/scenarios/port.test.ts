@@ -259,6 +259,18 @@ describe('Port', () => {
 });
 
 describe('Port: errors', () => {
+  it('an address that no Subnet of the Network holds yet waits for one (WaitingForSubnet, not Stalled), then takes it', async () => {
+    const s = await start();
+    await topology(s, 'later', []);
+    await s.apply(port('early', { resource: { networkRef: { name: 'later' }, fixedIPs: [{ ipAddress: '10.9.0.5' }] } }));
+    const waiting = await s.waitCondition('Port', 'early', 'Ready', 'False', 'WaitingForSubnet', 30_000);
+    expect(condition(waiting, 'Ready')?.message).toMatch(/^no Subnet of Network later holds the address asked for: give it one \(network createPort: 400 InvalidIpForNetwork: /);
+    expect(condition(waiting, 'Stalled')).toBeUndefined();
+    await s.apply(manifest('Subnet', 'later-0', { resource: { networkRef: { name: 'later' }, ipVersion: 4, cidr: '10.9.0.0/24' } }));
+    const ready = await s.waitReady('Port', 'early', 30_000);
+    expect(ready.status!.resource.fixedIPs).toEqual([expect.objectContaining({ ipAddress: '10.9.0.5' })]);
+  });
+
   it('an address already taken stalls with the cloud message, no retry storm, and a spec change fixes it', async () => {
     const s = await start();
     await topology(s, 'net', ['10.0.0.0/24']);

@@ -244,14 +244,18 @@ describe('SecurityGroup', () => {
 describe('SecurityGroup: errors', () => {
   it('a rule Neutron refuses stalls with its message (group id recorded), no retry storm, fixed by a spec change', async () => {
     const s = await start();
-    // Port 0 passes admission (0-65535) but Neutron refuses it for TCP.
-    const bad = { direction: 'ingress', protocol: 'tcp', portRangeMin: 0, portRangeMax: 0 };
+    // Admission refuses every rule Neutron is known to refuse: the cloud's refusal (as Neutron words
+    // it for port 0 on TCP) is injected, as a cloud with a stricter policy would answer.
+    const body = { NeutronError: { type: 'SecurityGroupInvalidPortValue', message: 'Invalid value for port 1', detail: '' } };
+    const refusal = s.faults.add({ status: 400, body, match: { method: 'POST', pathPattern: /\/security-group-rules$/ } });
+    const bad = { direction: 'ingress', protocol: 'tcp', portRangeMin: 1, portRangeMax: 1 };
     await s.apply(group('refused', { resource: { rules: [bad] } }));
     const stalled = await s.waitCondition('SecurityGroup', 'refused', 'Stalled', 'True', 'InvalidConfiguration');
-    expect(condition(stalled, 'Ready')?.message).toMatch(/SecurityGroupInvalidPortValue: .*Invalid value for port 0/);
+    expect(condition(stalled, 'Ready')?.message).toMatch(/SecurityGroupInvalidPortValue: .*Invalid value for port 1/);
     const id = stalled!.status!.id as string;
     expect(id).toBeTruthy();
     await expectNotRetried(s, 'SecurityGroup', 'refused', { ...RULE_CALLS, method: 'POST' });
+    refusal.remove();
     await s.apply(group('refused', { resource: { rules: [{ ...bad, portRangeMin: 1, portRangeMax: 1024 }] } }));
     const ready = await s.waitReady('SecurityGroup', 'refused');
     expect(ready.status!.id).toBe(id);

@@ -64,9 +64,13 @@ const BUSY_TYPES = new Set([
 
 const QUOTA_TYPES = new Set(['OverQuota', 'overLimit']);
 
+/** 404s about what the request names, not the resource addressed: only a spec change fixes them. */
+const TERMINAL_TYPES = new Set(['AvailabilityZoneNotFound']);
+
 /** Anything not named above follows its status: 400/403 terminal, 404 notFound, 409 conflict, 412 staleRevision. */
 function kindFor(status: number, code: string, message: string): CloudErrorKind {
   if (BUSY_TYPES.has(code)) return 'busy';
+  if (TERMINAL_TYPES.has(code)) return 'terminal';
   if (QUOTA_TYPES.has(code) || /quota exceeded/i.test(message)) return 'quota';
   // Nova reports a port attached elsewhere as a 409 conflictingRequest "Port <id> is still in use."
   if (status === 409 && /is still in use/i.test(message)) return 'busy';

@@ -25,7 +25,8 @@ export type NeutronOptions = {
 
 const PAGING_AND_TAG_PARAMS = new Set(['fields', 'limit', 'marker', 'page_reverse', 'sort_key', 'sort_dir', 'tags', 'tags-any', 'not-tags', 'not-tags-any']);
 const STANDARD_ATTRS = ['id', 'project_id', 'tenant_id', 'description', 'created_at', 'updated_at', 'revision_number'];
-const MAX_TAG_LENGTH = 60;
+/** Zed's MAX_TAG_LEN (neutron/extensions/tagging.py); older Neutron took 60. */
+const MAX_TAG_LENGTH = 255;
 
 type AnyDef = ResourceDef<Standard & { tags?: string[] }>;
 
@@ -357,7 +358,7 @@ function parseBody(req: SimRequest): Obj {
   throw httpBadRequest('Body contains invalid data');
 }
 
-/** A tag list as Neutron validates it: strings of at most 60 characters (commas allowed), no duplicates. */
+/** A tag list as Neutron validates it: strings of at most MAX_TAG_LENGTH characters (commas allowed), no duplicates. */
 function tagList(value: unknown): string[] {
   if (!Array.isArray(value)) throw httpBadRequest(`Invalid input for tags. Reason: ${JSON.stringify(value)} is not a list.`);
   for (const t of value) {

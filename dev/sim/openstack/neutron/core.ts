@@ -1,5 +1,7 @@
 // What every Neutron resource kind provides to the generic API layer, and the input converters they share.
+import { formatCidr, parseCidr, parseIp } from '../ip.ts';
 import type { AuthContext } from '../keystone.ts';
+import { pyRepr } from '../nova/schema.ts';
 import { httpBadRequest, NeutronError, overQuota, policyDenied } from './errors.ts';
 import type { NeutronState, Obj, QuotaKey, Standard } from './model.ts';
 
@@ -83,6 +85,32 @@ export function oneOf<T extends string>(attr: string, v: unknown, allowed: reado
     throw reason(attr, `${typeof v === 'string' ? v : repr(v)} is not in valid_values`);
   }
   return v as T;
+}
+
+/** neutron-lib's validate_route_cidr: a network address with its prefix, not a host in it. */
+function routeCidrProblem(text: string): string | undefined {
+  const cidr = parseCidr(text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
+  const address = parseIp(text.split('/')[0] ?? '');
+  if (!cidr || !address) return `'${text}' is not a valid CIDR`;
+  if (!text.includes('/') || address.value !== cidr.network) return `'${text}' is not a recognized CIDR, '${formatCidr(cidr)}' is recommended`;
+  return undefined;
+}
+
+/** A list of {destination, nexthop} as neutron-lib's validate_hostroutes takes it (subnets' host_routes, routers' routes). */
+export function hostRouteList(attr: string, value: unknown): { destination: string; nexthop: string }[] {
+  if (!Array.isArray(value)) throw reason(attr, `Invalid data format for hostroute: '${pyRepr(value)}'`);
+  const routes: { destination: string; nexthop: string }[] = [];
+  for (const item of value) {
+    const o = item && typeof item === 'object' && !Array.isArray(item) ? (item as Obj) : undefined;
+    if (!o || Object.keys(o).sort().join() !== 'destination,nexthop' || typeof o.destination !== 'string' || typeof o.nexthop !== 'string') {
+      throw reason(attr, `Invalid data format for hostroute: '${pyRepr(item)}'`);
+    }
+    const problem = routeCidrProblem(o.destination) ?? (parseIp(o.nexthop) ? undefined : `'${o.nexthop}' is not a valid IP address`);
+    if (problem) throw reason(attr, problem);
+    if (routes.some((r) => r.destination === o.destination && r.nexthop === o.nexthop)) throw reason(attr, `Duplicate hostroute '${pyRepr(o)}'`);
+    routes.push({ destination: o.destination, nexthop: o.nexthop });
+  }
+  return routes;
 }
 
 /** The project a new resource belongs to: the caller's, or (admin only) the one named in the body. */

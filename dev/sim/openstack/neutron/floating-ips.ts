@@ -1,6 +1,6 @@
 // Floating IPs: an address (and a hidden port) on an external network; associate, move and disassociate
 // through PUT port_id. Status stays DOWN: there is no L3 agent.
-import { cidrContains, parseCidr, parseIp } from '../ip.ts';
+import { parseIp } from '../ip.ts';
 import { asString, checkQuota, opt, owns, projectOf, rejectQosPolicy, type Caller, type ResourceDef } from './core.ts';
 import { badRequest, NeutronError } from './errors.ts';
 import type { FloatingIp, NeutronState, Obj } from './model.ts';
@@ -33,17 +33,15 @@ export function floatingIps(state: NeutronState): ResourceDef<FloatingIp> {
       throw new NeutronError(409, 'FloatingIPPortAlreadyAssociated', `Cannot associate floating IP ${fip.floating_ip_address} (${fip.id}) with port ${portId} using fixed IP ${fixed.ip_address}, as that fixed IP already has a floating IP on external network ${fip.floating_network_id}.`);
     }
     const subnetId = fixed.subnet_id;
-    const ip = parseIp(fixed.ip_address);
-    const router = [...state.routers.values()].find(
-      (r) =>
-        r.external_gateway_info?.network_id === fip.floating_network_id &&
-        state.routerInterfaces(r.id).some((p) =>
-          p.fixed_ips.some((f) => {
-            const cidr = parseCidr(state.subnets.get(f.subnet_id)?.cidr ?? '');
-            return f.subnet_id === subnetId || (cidr !== undefined && ip !== undefined && cidrContains(cidr, ip.version, ip.value));
-          }),
-        ),
+    // get_router_for_floatingip: a router with an interface on the port's network, on that very subnet, and
+    // its gateway on the floating IP's network; the one whose interface is the subnet's gateway first.
+    const gatewayIp = state.subnets.get(subnetId)?.gateway_ip;
+    const candidates = [...state.routers.values()].flatMap((r) =>
+      r.external_gateway_info?.network_id !== fip.floating_network_id
+        ? []
+        : state.routerInterfaces(r.id).flatMap((p) => (p.network_id === port.network_id ? p.fixed_ips.filter((f) => f.subnet_id === subnetId).map((f) => ({ router: r, ip: f.ip_address })) : [])),
     );
+    const router = (candidates.find((c) => c.ip === gatewayIp) ?? candidates[0])?.router;
     if (!router) {
       throw new NeutronError(404, 'ExternalGatewayForFloatingIPNotFound', `External network ${fip.floating_network_id} is not reachable from subnet ${subnetId}.  Therefore, cannot associate Port ${portId} with a Floating IP.`);
     }

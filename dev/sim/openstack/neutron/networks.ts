@@ -1,5 +1,5 @@
 // Networks: tenant networks (vxlan, MTU 1450) and admin-made external/shared ones; delete cascades bare subnets.
-import { invalidInput, NeutronError } from './errors.ts';
+import { httpBadRequest, invalidInput, NeutronError } from './errors.ts';
 import { asBool, asInt, asList, asString, checkQuota, opt, owns, projectOf, rejectQosPolicy, type Caller, type ResourceDef } from './core.ts';
 import type { Network, NeutronState } from './model.ts';
 import { ensureDefaultSecurityGroup } from './security-groups.ts';
@@ -8,6 +8,42 @@ const TENANT_MTU = 1450;
 const PHYSICAL_MTU = 1500;
 
 export const networkNotFound = (id: string): NeutronError => new NeutronError(404, 'NetworkNotFound', `Network ${id} could not be found.`);
+
+/** Availability zones come from agents, and the reference cloud runs none: every hint names a zone that is not there. */
+export function availabilityZoneHints(value: unknown): string[] {
+  const hints = asList('availability_zone_hints', value).map((z) => asString('availability_zone_hints', z));
+  if (hints.length > 0) throw new NeutronError(404, 'AvailabilityZoneNotFound', `AvailabilityZone ${hints[0]} could not be found.`);
+  return hints;
+}
+
+/** neutron-lib's _validate_dns_format: the reason a domain's labels are not DNS names, if they are not. */
+function dnsFormatProblem(name: string): string | undefined {
+  const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (trimmed.length > 255) return `'${trimmed}' exceeds the 255 character FQDN limit`;
+  const labels = trimmed.split('.');
+  for (const label of labels) {
+    if (!label) return 'Encountered an empty component';
+    if (label.startsWith('-') || label.endsWith('-')) return `Name '${label}' must not start or end with a hyphen`;
+    if (!/^([a-z0-9-]{1,63}|<project_id>|<project_name>|<user_name>|<user_id>)$/.test(label)) {
+      return `Name '${label}' must be 1-63 characters long, each of which can only be alphanumeric or a hyphen`;
+    }
+  }
+  const tld = labels.at(-1) ?? '';
+  if (labels.length > 1 && /^[0-9]+$/.test(tld)) return `TLD '${tld}' must not be all numeric`;
+  return undefined;
+}
+
+/** A network's dns_domain: lower-cased (the attribute's converter), then validate_dns_domain. */
+function dnsDomain(value: unknown): string {
+  const domain = asString('dns_domain', value).toLowerCase();
+  const problem = (why: string): NeutronError => httpBadRequest(`Invalid input for dns_domain. Reason: ${why}.`);
+  if (!domain) return domain;
+  if (!domain.endsWith('.')) throw problem(`'${domain}' is not a FQDN`);
+  const format = dnsFormatProblem(domain);
+  if (format) throw problem(`'${domain}' not a valid PQDN or FQDN. Reason: ${format}`);
+  if (domain.length > 253) throw problem(`'${domain}' contains ${domain.length} characters. Adding a sub-domain will cause it to exceed the maximum length of a FQDN of '255'`);
+  return domain;
+}
 
 /** Networks a caller can see: their own, shared ones and external ones. */
 export const networkVisible = (caller: Caller, net: Network): boolean => owns(caller, net) || net.shared || net['router:external'];
@@ -47,9 +83,9 @@ export function networks(state: NeutronState): ResourceDef<Network> {
         'router:external': opt(body, 'router:external', asBool, false),
         mtu: mtuOf(type, body.mtu === undefined ? undefined : asInt('mtu', body.mtu)),
         port_security_enabled: opt(body, 'port_security_enabled', asBool, true),
-        availability_zone_hints: opt(body, 'availability_zone_hints', asList, []).map((z) => asString('availability_zone_hints', z)),
+        availability_zone_hints: opt(body, 'availability_zone_hints', (_attr, v) => availabilityZoneHints(v), []),
         availability_zones: [],
-        dns_domain: opt(body, 'dns_domain', asString, ''),
+        dns_domain: opt(body, 'dns_domain', (_attr, v) => dnsDomain(v), ''),
         ipv4_address_scope: null,
         ipv6_address_scope: null,
         is_default: false,
@@ -72,7 +108,7 @@ export function networks(state: NeutronState): ResourceDef<Network> {
       if (body['router:external'] !== undefined) net['router:external'] = asBool('router:external', body['router:external']);
       if (body.mtu !== undefined) net.mtu = mtuOf(net['provider:network_type'], asInt('mtu', body.mtu));
       if (body.port_security_enabled !== undefined) net.port_security_enabled = asBool('port_security_enabled', body.port_security_enabled);
-      if (body.dns_domain !== undefined) net.dns_domain = asString('dns_domain', body.dns_domain);
+      if (body.dns_domain !== undefined) net.dns_domain = dnsDomain(body.dns_domain);
     },
     remove(_caller, net) {
       const inUse = state.portsOnNetwork(net.id).filter((p) => p.device_owner !== 'network:dhcp');

@@ -1,4 +1,5 @@
 // Ports: fixed IPs from the subnets' pools, a fa:16:3e MAC, the project's default security group; DOWN without agents.
+import { lastAddress, parseCidr, parseIp } from '../ip.ts';
 import { asBool, asList, asObj, asString, checkQuota, opt, owns, projectOf, rejectQosPolicy, type Caller, type ResourceDef } from './core.ts';
 import { attributeCheck, ipAllocated, ipExhausted, NeutronError, policyDenied } from './errors.ts';
 import { addressIn, allocate, eui64, isAutoAddressed, usedIps } from './ipam.ts';
@@ -74,15 +75,24 @@ export function assignFixedIps(state: NeutronState, net: Network, requested: unk
       continue;
     }
     if (!subnet) {
-      subnet = subnets.find((s) => addressIn(s, ipText) !== undefined);
+      subnet = subnets.find((s) => hostAddressIn(s, ipText) !== undefined);
       if (!subnet) throw new NeutronError(400, 'InvalidIpForNetwork', `IP address ${ipText} is not a valid IP for any of the subnets on the specified network.`);
     }
-    const ip = addressIn(subnet, ipText);
+    const ip = hostAddressIn(subnet, ipText);
     if (!ip) throw new NeutronError(400, 'InvalidIpForSubnet', `IP address ${ipText} is not a valid IP for the specified subnet.`);
     if (takenOn(subnet.id).has(ip)) throw ipAllocated(ip, subnet.id);
     claim(subnet.id, ip);
   }
   return out;
+}
+
+/** check_subnet_ip: an address of the subnet that a port may have, which in IPv4 is neither the network nor the broadcast address. */
+function hostAddressIn(subnet: Subnet, text: string): string | undefined {
+  const ip = addressIn(subnet, text);
+  const cidr = parseCidr(subnet.cidr);
+  if (ip === undefined || !cidr || cidr.version !== 4) return ip;
+  const value = parseIp(ip)!.value;
+  return value === cidr.network || value === lastAddress(cidr) ? undefined : ip;
 }
 
 /** The dns extension's name for an address (see DNS_DOMAIN). */
@@ -130,11 +140,19 @@ export function ports(state: NeutronState): ResourceDef<Port> {
       if (!sg || !(owns(caller, sg) || sg.project_id === projectId)) throw new NeutronError(404, 'SecurityGroupNotFound', `Security group ${id} does not exist`);
       return id;
     });
-  const pairsOf = (value: unknown, mac: string): { ip_address: string; mac_address: string }[] =>
-    asList('allowed_address_pairs', value).map((v) => {
+  const pairsOf = (value: unknown, mac: string): { ip_address: string; mac_address: string }[] => {
+    const given = asList('allowed_address_pairs', value).map((v) => {
       const o = asObj('allowed_address_pairs', v);
-      return { ip_address: asString('allowed_address_pairs', o.ip_address), mac_address: o.mac_address === undefined ? mac : asString('allowed_address_pairs', o.mac_address) };
+      return { ip: asString('allowed_address_pairs', o.ip_address), mac: o.mac_address === undefined ? undefined : asString('allowed_address_pairs', o.mac_address) };
     });
+    // Pairs as given are unique: the same address with no MAC twice is a duplicate, even though both would take the port's.
+    given.forEach((pair, i) => {
+      if (given.findIndex((p) => p.ip === pair.ip && p.mac === pair.mac) < i) {
+        throw new NeutronError(400, 'DuplicateAddressPairInRequest', `Request contains duplicate address pair: mac_address ${pair.mac ?? 'None'} ip_address ${pair.ip}.`);
+      }
+    });
+    return given.map((pair) => ({ ip_address: pair.ip, mac_address: pair.mac ?? mac }));
+  };
   const macOf = (net: Network, value: unknown, self?: string): string => {
     const mac = asString('mac_address', value).toLowerCase();
     if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac)) throw new NeutronError(400, 'HTTPBadRequest', `Invalid input for mac_address. Reason: '${mac}' is not a valid MAC address.`);

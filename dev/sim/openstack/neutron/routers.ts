@@ -1,13 +1,15 @@
 // Routers: external gateway (a hidden gateway port on the external network), interfaces, extra routes.
-import { cidrContains, parseCidr, parseIp } from '../ip.ts';
-import { asBool, asList, asObj, asString, checkQuota, opt, owns, projectOf, type Caller, type ResourceDef } from './core.ts';
+import { cidrContains, cidrsOverlap, parseCidr, parseIp } from '../ip.ts';
+import { asBool, asObj, asString, checkQuota, hostRouteList, opt, owns, projectOf, type Caller, type ResourceDef } from './core.ts';
 import { attributeCheck, badRequest, NeutronError, policyDenied } from './errors.ts';
 import { addressIn } from './ipam.ts';
-import type { GatewayInfo, NeutronState, Obj, Port, Route, Router } from './model.ts';
-import { networkNotFound } from './networks.ts';
+import type { GatewayInfo, NeutronState, Obj, Port, Route, Router, Subnet } from './model.ts';
+import { availabilityZoneHints, networkNotFound } from './networks.ts';
 import { assignFixedIps, newPort, portNotFound } from './ports.ts';
 
 export const routerNotFound = (id: string): NeutronError => new NeutronError(404, 'RouterNotFound', `Router ${id} could not be found.`);
+/** Neutron's max_routes default. */
+const MAX_ROUTES = 30;
 const pyRoutes = (routes: Route[]): string => `[${routes.map((r) => `{'destination': '${r.destination}', 'nexthop': '${r.nexthop}'}`).join(', ')}]`;
 
 export function routers(state: NeutronState): ResourceDef<Router> {
@@ -54,18 +56,21 @@ export function routers(state: NeutronState): ResourceDef<Router> {
     bump(2);
   };
 
+  /** The routes attribute (validate_hostroutes), then _validate_routes: how many, and each nexthop on a router port's subnet but not its address. */
   const routesOf = (router: Router, value: unknown): Route[] => {
-    const routes = asList('routes', value).map((r) => {
-      const o = asObj('routes', r);
-      return { destination: asString('routes', o.destination), nexthop: asString('routes', o.nexthop) };
-    });
+    const routes = hostRouteList('routes', value);
+    if (routes.length > MAX_ROUTES) throw new NeutronError(400, 'RoutesExhausted', `Unable to complete operation for ${router.id}. The number of routes exceeds the maximum ${MAX_ROUTES}.`);
     const invalid = (reason: string): NeutronError => new NeutronError(400, 'InvalidRoutes', `Invalid format for routes: ${pyRoutes(routes)}, ${reason}`);
-    const connected = state.routerInterfaces(router.id).flatMap((p) => p.fixed_ips.map((ip) => state.subnets.get(ip.subnet_id)));
+    const ports = [...state.ports.values()].filter((p) => p.device_id === router.id);
+    const addresses = ports.flatMap((p) => p.fixed_ips);
     for (const route of routes) {
-      const dest = parseCidr(route.destination);
-      const hop = parseIp(route.nexthop);
-      if (!dest || !hop) throw invalid('the destination or nexthop is not valid');
-      if (!connected.some((s) => s && cidrContains(parseCidr(s.cidr) ?? dest, hop.version, hop.value))) throw invalid('the nexthop is not connected with router');
+      const hop = parseIp(route.nexthop)!;
+      const connected = addresses.some((ip) => {
+        const cidr = parseCidr(state.subnets.get(ip.subnet_id)?.cidr ?? '');
+        return cidr && cidrContains(cidr, hop.version, hop.value);
+      });
+      if (!connected) throw invalid('the nexthop is not connected with router');
+      if (addresses.some((ip) => parseIp(ip.ip_address)?.value === hop.value)) throw invalid('the nexthop is used by router');
     }
     return routes;
   };
@@ -95,7 +100,7 @@ export function routers(state: NeutronState): ResourceDef<Router> {
         status: 'ACTIVE',
         external_gateway_info: null,
         routes: [],
-        availability_zone_hints: opt(body, 'availability_zone_hints', asList, []).map((z) => asString('availability_zone_hints', z)),
+        availability_zone_hints: opt(body, 'availability_zone_hints', (_attr, v) => availabilityZoneHints(v), []),
         availability_zones: [],
         flavor_id: null,
         distributed: opt(body, 'distributed', asBool, false),
@@ -142,6 +147,25 @@ export function routers(state: NeutronState): ResourceDef<Router> {
   };
 }
 
+/**
+ * _check_for_dup_router_subnets: a new interface's subnet is not one the router has a port on already, and
+ * overlaps none of them (the gateway counts with every subnet of the external network).
+ */
+function checkRouterSubnets(state: NeutronState, router: Router, subnet: Subnet): void {
+  const theirs: Subnet[] = [];
+  for (const port of state.ports.values()) {
+    if (port.device_id !== router.id) continue;
+    for (const ip of port.fixed_ips) {
+      if (ip.subnet_id === subnet.id) throw badRequest('router', `Router already has a port on subnet ${subnet.id}`);
+      if (port.device_owner === 'network:router_gateway') theirs.push(...state.subnetsOfNetwork(port.network_id));
+      else theirs.push(...[state.subnets.get(ip.subnet_id)].filter((s) => s !== undefined));
+    }
+  }
+  const cidr = parseCidr(subnet.cidr)!;
+  const other = theirs.find((s) => cidrsOverlap(parseCidr(s.cidr)!, cidr));
+  if (other) throw badRequest('router', `Cidr ${subnet.cidr} of subnet ${subnet.id} overlaps with cidr ${other.cidr} of subnet ${other.id}`);
+}
+
 /** The body of add/remove_router_interface answers. */
 const interfaceInfo = (router: Router, port: Port): Obj => {
   const subnetIds = port.fixed_ips.map((ip) => ip.subnet_id);
@@ -160,9 +184,8 @@ export function addRouterInterface(state: NeutronState, caller: Caller, router: 
     }
     if (found.fixed_ips.length === 0) throw badRequest('router', `Router port must have at least one fixed IP`);
     for (const ip of found.fixed_ips) {
-      if (state.routerInterfaces(router.id).some((p) => p.fixed_ips.some((f) => f.subnet_id === ip.subnet_id))) {
-        throw badRequest('router', `Router already has a port on subnet ${ip.subnet_id}`);
-      }
+      const subnet = state.subnets.get(ip.subnet_id);
+      if (subnet) checkRouterSubnets(state, router, subnet);
     }
     found.device_id = router.id;
     found.device_owner = 'network:router_interface';
@@ -173,9 +196,7 @@ export function addRouterInterface(state: NeutronState, caller: Caller, router: 
     const subnet = state.subnets.get(subnetId);
     const net = subnet && state.networks.get(subnet.network_id);
     if (!subnet || !net || !(owns(caller, subnet) || net.shared)) throw new NeutronError(404, 'SubnetNotFound', `Subnet ${subnetId} could not be found.`);
-    if (state.routerInterfaces(router.id).some((p) => p.fixed_ips.some((f) => f.subnet_id === subnetId))) {
-      throw badRequest('router', `Router already has a port on subnet ${subnetId}`);
-    }
+    checkRouterSubnets(state, router, subnet);
     if (subnet.gateway_ip === null) throw badRequest('router', `Subnet for router interface must have a gateway IP`);
     const fixedIps = assignFixedIps(state, net, [{ subnet_id: subnetId, ip_address: addressIn(subnet, subnet.gateway_ip) ?? subnet.gateway_ip }]);
     port = newPort(state, { project_id: router.project_id, tenant_id: router.project_id, network_id: net.id, device_id: router.id, device_owner: 'network:router_interface', fixed_ips: fixedIps, port_security_enabled: false });

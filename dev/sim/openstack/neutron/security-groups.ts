@@ -5,8 +5,32 @@ import { asBool, asInt, asString, checkQuota, oneOf, opt, owns, projectOf, type 
 import type { NeutronState, Obj, SecurityGroup, SecurityGroupRule, Standard } from './model.ts';
 
 const sgNotFound = (id: string): NeutronError => new NeutronError(404, 'SecurityGroupNotFound', `Security group ${id} does not exist`);
-const PROTOCOLS = ['ah', 'dccp', 'egp', 'esp', 'gre', 'hopopt', 'icmp', 'icmpv6', 'igmp', 'ipip', 'ipv6-encap', 'ipv6-frag', 'ipv6-icmp', 'ipv6-nonxt', 'ipv6-opts', 'ipv6-route', 'ospf', 'pgm', 'rsvp', 'sctp', 'tcp', 'udp', 'udplite', 'vrrp', 'any'];
-const PORTED = ['tcp', 'udp', 'sctp', 'dccp', 'udplite', '6', '17', '132', '33', '136'];
+
+/** neutron-lib's IP_PROTOCOL_MAP, in its order: the protocol names a rule takes, and their numbers. */
+const PROTOCOL_NUMBERS: Record<string, number> = {
+  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, hopopt: 0, icmp: 1, igmp: 2, ip: 0, ipip: 4, 'ipv6-encap': 41, 'ipv6-frag': 44, 'ipv6-icmp': 58,
+  icmpv6: 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60, 'ipv6-route': 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+};
+/** A number's canonical name (the last name of that number, but never the legacy icmpv6). */
+const PROTOCOL_NAMES = new Map(Object.entries(PROTOCOL_NUMBERS).filter(([name]) => name !== 'icmpv6').map(([name, num]) => [String(num), name]));
+/** Protocols whose port range is ports (SG_PORT_PROTO_NUMS) and those whose range is ICMP type and code. */
+const PORTED = [33, 132, 6, 17, 136];
+const ICMP = [1, 58];
+/** Protocols of IPv6 only: an IPv4 rule naming one is refused (_validate_ethertype_and_protocol). */
+const IPV6_ONLY = ['ipv6-encap', 'ipv6-frag', 'ipv6-icmp', 'icmpv6', 'ipv6-nonxt', 'ipv6-opts', 'ipv6-route', '41', '44', '58', '59', '60', '43'];
+
+/** The extension's convert_protocol: a known name (any case) or a number 0-255, as a string. */
+function convertProtocol(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const text = String(value);
+  if (/^-?\d+$/.test(text) && Number(text) >= 0 && Number(text) <= 255) return text;
+  if (!/^-?\d+$/.test(text) && PROTOCOL_NUMBERS[text.toLowerCase()] !== undefined) return text.toLowerCase();
+  const supported = ['None', ...Object.keys(PROTOCOL_NUMBERS).map((p) => `'${p}'`)].join(', ');
+  throw new NeutronError(400, 'SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${text} not supported. Only protocol values [${supported}] and integer representations [0 to 255] are supported.`);
+}
+
+/** _get_ip_proto_number: a name's number (icmpv6 counts as ipv6-icmp), or the number itself. */
+const protocolNumber = (protocol: string): number => PROTOCOL_NUMBERS[protocol] ?? Number(protocol);
 
 type RuleInput = Omit<SecurityGroupRule, keyof Standard | 'standard_attr_id'>;
 
@@ -106,63 +130,67 @@ export function securityGroups(state: NeutronState): ResourceDef<SecurityGroup> 
   };
 }
 
-const PROTOCOL_NUMBERS: Record<string, string> = { icmp: '1', tcp: '6', udp: '17', icmpv6: '58', 'ipv6-icmp': '58', sctp: '132', gre: '47', esp: '50', ah: '51', vrrp: '112' };
-
-/** Neutron's duplicate check: any-address prefixes equal "no prefix", protocol names equal their numbers. */
+/** Neutron's duplicate check (_rule_to_key): any-address prefixes equal "no prefix", protocols compare as [name, number]. */
 function ruleKey(r: RuleInput): string {
   const prefix = r.normalized_cidr === '0.0.0.0/0' || r.normalized_cidr === '::/0' ? null : r.normalized_cidr;
-  const protocol = r.protocol === null || r.protocol === 'any' ? null : (PROTOCOL_NUMBERS[r.protocol] ?? r.protocol);
+  const protocol = r.protocol === null ? null : PROTOCOL_NUMBERS[r.protocol] !== undefined ? [r.protocol, String(PROTOCOL_NUMBERS[r.protocol])] : [PROTOCOL_NAMES.get(r.protocol) ?? r.protocol, r.protocol];
   return JSON.stringify([r.security_group_id, r.direction, r.ethertype, protocol, r.port_range_min, r.port_range_max, prefix, r.remote_group_id, r.remote_address_group_id]);
 }
 
+/** _validate_port_range, on a rule whose whole-range ports were already dropped. */
+function checkPorts(protocol: string | null, min: number | null, max: number | null): void {
+  if (min === null && max === null) return;
+  if (protocol === null) throw new NeutronError(400, 'SecurityGroupProtocolRequiredWithPorts', 'Must also specify protocol if port range is given.');
+  const number = protocolNumber(protocol);
+  if (PORTED.includes(number)) {
+    if (min === 0 || max === 0) throw new NeutronError(400, 'SecurityGroupInvalidPortValue', 'Invalid value for port 0');
+    if (min === null || max === null || min > max) throw new NeutronError(400, 'SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max');
+  } else if (ICMP.includes(number)) {
+    for (const [value, field, attr] of [[min, 'type', 'port_range_min'], [max, 'code', 'port_range_max']] as const) {
+      if (value !== null && !(value >= 0 && value <= 255)) throw new NeutronError(400, 'SecurityGroupInvalidIcmpValue', `Invalid value for ICMP ${field} (${attr}) ${value}. It must be 0 to 255.`);
+    }
+    if (min === null && max !== null) throw new NeutronError(400, 'SecurityGroupMissingIcmpType', `ICMP code (port-range-max) ${max} is provided but ICMP type (port-range-min) is missing.`);
+  } else {
+    throw new NeutronError(400, 'SecurityGroupInvalidProtocolForPort', `Ports cannot be specified for protocol ${number}. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.`);
+  }
+}
+
+/** A rule as Neutron checks it: the attributes' own validation, then _validate_security_group_rule's steps in order. */
 function parseRule(state: NeutronState, caller: Caller, body: Obj): RuleInput {
   const sgId = asString('security_group_id', body.security_group_id);
-  const sg = state.security_groups.get(sgId);
-  if (!sg || !owns(caller, sg)) throw sgNotFound(sgId);
   const direction = oneOf('direction', body.direction, ['ingress', 'egress'] as const);
   const ethertype = opt(body, 'ethertype', (a, v) => oneOf(a, v, ['IPv4', 'IPv6'] as const), 'IPv4');
-  let protocol = body.protocol === undefined || body.protocol === null ? null : String(body.protocol).toLowerCase();
-  // Neutron converts the legacy IPv6 ICMP spellings on create (_make_canonical_ipv6_icmp_protocol).
-  if (ethertype === 'IPv6' && (protocol === 'icmp' || protocol === 'icmpv6')) protocol = 'ipv6-icmp';
-  if (ethertype === 'IPv6' && protocol === '1') protocol = '58';
-  if (protocol !== null && !PROTOCOLS.includes(protocol) && !(/^\d+$/.test(protocol) && Number(protocol) <= 255)) {
-    throw new NeutronError(400, 'SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${protocol} not supported. Only protocol values [${PROTOCOLS.map((p) => `'${p}'`).join(', ')}, None] and integer representations [0 to 255] are supported.`);
-  }
+  let protocol = convertProtocol(body.protocol);
   let min = body.port_range_min === undefined || body.port_range_min === null ? null : asInt('port_range_min', body.port_range_min);
   let max = body.port_range_max === undefined || body.port_range_max === null ? null : asInt('port_range_max', body.port_range_max);
-  if ((min !== null || max !== null) && protocol === null) {
-    throw new NeutronError(400, 'SecurityGroupProtocolRequiredWithPorts', 'Must also specify protocol if port range is given.');
-  }
-  if (protocol !== null && PORTED.includes(protocol)) {
-    for (const p of [min, max]) if (p !== null && (p < 1 || p > 65535)) throw new NeutronError(400, 'SecurityGroupInvalidPortValue', `Invalid value for port ${p}.`);
-    // A port protocol takes both ends of a range or neither (_validate_port_range).
-    if ((min !== null && max !== null && min > max) || (min === null) !== (max === null)) {
-      throw new NeutronError(400, 'SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max');
-    }
-  }
-  // Once valid, Neutron stores the whole range as no range (_make_canonical_port_range).
-  if (min === 1 && max === 65535) min = max = null;
   const prefix = body.remote_ip_prefix === undefined || body.remote_ip_prefix === null ? null : asString('remote_ip_prefix', body.remote_ip_prefix);
   const remoteGroup = body.remote_group_id === undefined || body.remote_group_id === null ? null : asString('remote_group_id', body.remote_group_id);
+  const cidr = prefix === null ? undefined : parseCidr(prefix.includes('/') ? prefix : `${prefix}/${prefix.includes(':') ? 128 : 32}`);
+  if (prefix !== null && !cidr) throw new NeutronError(400, 'HTTPBadRequest', `Invalid input for remote_ip_prefix. Reason: '${prefix}' is not a valid IP subnet.`);
+  // _make_canonical_ipv6_icmp_protocol: the legacy IPv6 ICMP spellings become ipv6-icmp (and 1 becomes 58).
+  if (ethertype === 'IPv6' && (protocol === 'icmp' || protocol === 'icmpv6')) protocol = 'ipv6-icmp';
+  if (ethertype === 'IPv6' && protocol === '1') protocol = '58';
+  // _make_canonical_port_range: the whole range is no range, before the range is checked.
+  if (min === 1 && max === 65535) min = max = null;
+  checkPorts(protocol, min, max);
+  if (cidr && (cidr.version === 4 ? 'IPv4' : 'IPv6') !== ethertype) {
+    throw new NeutronError(400, 'SecurityGroupRuleParameterConflict', `Conflicting value ethertype ${ethertype} for CIDR ${prefix}`);
+  }
+  if (protocol !== null && ethertype === 'IPv4' && IPV6_ONLY.includes(protocol)) {
+    throw new NeutronError(400, 'SecurityGroupEthertypeConflictWithProtocol', `Invalid ethertype ${ethertype} for protocol ${protocol}.`);
+  }
   if (prefix !== null && remoteGroup !== null) {
-    throw new NeutronError(400, 'SecurityGroupRemoteGroupAndRemoteIpPrefix', 'Only remote_ip_prefix or remote_group_id may be provided.');
+    throw new NeutronError(400, 'SecurityGroupMultipleRemoteEntites', 'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.');
   }
-  let normalized: string | null = null;
-  if (prefix !== null) {
-    const cidr = parseCidr(prefix.includes('/') ? prefix : `${prefix}/${prefix.includes(':') ? 128 : 32}`);
-    if (!cidr) throw new NeutronError(400, 'HTTPBadRequest', `Invalid input for remote_ip_prefix. Reason: '${prefix}' is not a valid IP subnet.`);
-    if ((cidr.version === 4 ? 'IPv4' : 'IPv6') !== ethertype) {
-      throw new NeutronError(400, 'SecurityGroupRuleParameterConflict', `Conflicting value ethertype ${ethertype} for CIDR ${prefix}`);
-    }
-    normalized = formatCidr(cidr);
-  }
-  // Stored with its mask, host bits kept (str(netaddr.IPNetwork(prefix))).
-  const storedPrefix = prefix === null || prefix.includes('/') ? prefix : `${prefix}/${prefix.includes(':') ? 128 : 32}`;
   if (remoteGroup !== null) {
     const remote = state.security_groups.get(remoteGroup);
     if (!remote || !owns(caller, remote)) throw sgNotFound(remoteGroup);
   }
-  return { security_group_id: sgId, direction, ethertype, protocol, port_range_min: min, port_range_max: max, remote_ip_prefix: storedPrefix, remote_group_id: remoteGroup, remote_address_group_id: null, normalized_cidr: normalized, builtin: false };
+  const sg = state.security_groups.get(sgId);
+  if (!sg || !owns(caller, sg)) throw sgNotFound(sgId);
+  // Stored with its mask, host bits kept (str(netaddr.IPNetwork(prefix))).
+  const storedPrefix = prefix === null || prefix.includes('/') ? prefix : `${prefix}/${prefix.includes(':') ? 128 : 32}`;
+  return { security_group_id: sgId, direction, ethertype, protocol, port_range_min: min, port_range_max: max, remote_ip_prefix: storedPrefix, remote_group_id: remoteGroup, remote_address_group_id: null, normalized_cidr: cidr ? formatCidr(cidr) : null, builtin: false };
 }
 
 export function securityGroupRules(state: NeutronState): ResourceDef<SecurityGroupRule> {
