@@ -1,24 +1,16 @@
 // Backoff holds: an object whose create keeps failing is retried on the documented schedule, however
 // many of its own status writes come back through the informer, and a spec change retries at once.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CloudErrorKind } from '../../src/cloud/errors.ts';
 import { getCondition } from '../../src/runtime/conditions.ts';
-import { DEFAULT_SCHEDULE, maxAttempts } from '../support/backoff.ts';
+import { DEFAULT_SCHEDULE, maxAttempts, useFastestSchedule } from '../support/backoff.ts';
 import { widgetOperator, type FaultOptions, type Widget } from './fakes.ts';
 
 const SCHEDULE = DEFAULT_SCHEDULE;
 const TEN_MINUTES = 600_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: START });
-  // The low end of the jitter: the shortest delays, so the most attempts the schedule allows.
-  vi.spyOn(Math, 'random').mockReturnValue(0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFastestSchedule(START);
 
 /** The operator's loop in miniature, counting the events its own writes bring back. */
 async function operator() {

@@ -1,25 +1,17 @@
 // One error taxonomy: every class of failure a reconcile can meet leaves its condition reason on the
 // object, an Event, a metric sample labelled with its class, and retries no faster than its policy:
 // a bounded number of cloud calls per object per minute whatever the error.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EndpointError } from '../../src/cloud/errors.ts';
 import { getCondition } from '../../src/runtime/conditions.ts';
 import { RuntimeMetrics } from '../../src/runtime/metrics.ts';
-import { DEFAULT_SCHEDULE, maxAttempts } from '../support/backoff.ts';
+import { DEFAULT_SCHEDULE, maxAttempts, useFastestSchedule } from '../support/backoff.ts';
 import { widgetOperator, type FakeCloud, type Op, type Widget } from './fakes.ts';
 
 const MINUTE = 60_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: START });
-  // The low end of the jitter: the shortest delays, so the most attempts the schedule allows.
-  vi.spyOn(Math, 'random').mockReturnValue(0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
+useFastestSchedule(START);
 
 /** The operator's loop in miniature, with its metrics. */
 async function operator() {

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { BackoffOptions } from '../../src/reconcile/timing.ts';
 
 /** The documented retry schedule (README, "Retries"). */
@@ -13,4 +14,19 @@ export function maxAttempts(windowMs: number, schedule: Required<BackoffOptions>
     at += Math.max(schedule.floorMs, Math.min(schedule.capMs, schedule.floorMs * schedule.factor ** failures) / 2);
     if (at > windowMs) return failures + 1;
   }
+}
+
+/**
+ * Fake timers from `start` for every test of the file, with the low end of every jitter: the
+ * shortest delays, so the most attempts a schedule allows.
+ */
+export function useFastestSchedule(start: number): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: start });
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
 }
