@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { objectKey, splitKey } from './cache.ts';
-import { isApiServerError } from './client.ts';
+import { FencedError, isApiServerError } from './client.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { EventSource } from './informer.ts';
 import type { Logger } from './log.ts';
@@ -160,7 +160,12 @@ export class Controller {
       const failure = isApiServerError(err) ? 'kubernetes' : 'internal';
       metrics?.reconcileErrors.inc({ controller });
       metrics?.reconcileFailures.inc({ controller, class: failure, reason: 'ReconcileError' });
-      const what = failure === 'kubernetes' ? 'the Kubernetes API refused or did not answer' : 'unexpected error (a bug, please report it)';
+      const what =
+        err instanceof FencedError
+          ? 'a write was not sent: this replica may no longer hold the leader lease'
+          : failure === 'kubernetes'
+            ? 'the Kubernetes API refused or did not answer'
+            : 'unexpected error (a bug, please report it)';
       log.error({ err, class: failure, retries: this.queue.numRequeues(key) }, `${what}; retrying with backoff`);
     } finally {
       metrics?.activeWorkers.set({ controller }, --this.#active);
