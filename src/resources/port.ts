@@ -1,6 +1,6 @@
 // Port: a Neutron port on a Network, with fixed IPs from its Subnets and its SecurityGroups.
 import { port as portKind, type PortImportFilter, type PortObserved, type PortResource } from '../api/port.ts';
-import { isCloudError } from '../cloud/errors.ts';
+import { isCloudError, type CloudError } from '../cloud/errors.ts';
 import type { OpenStackClient } from '../cloud/openstack/client.ts';
 import type { NeutronAllowedAddressPair, NeutronFixedIp, NeutronFixedIpRequest, NeutronPort } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
@@ -150,13 +150,17 @@ function portProgress(o: NeutronPort): Progress {
   return o.status === 'ERROR' ? failed('CloudResourceError', what) : progressing(what, NEUTRON_POLL_MS);
 }
 
+/** Neutron's 400s for an address no subnet of the network holds, and for addresses on a network without subnets. */
+const noSubnetForAddress = (err: unknown): err is CloudError =>
+  isCloudError(err) && err.status === 400 && (err.code === 'InvalidIpForNetwork' || /IP allocation requires subnets for network/.test(err.message));
+
 /**
- * An address that no Subnet of the Network holds (400 InvalidIpForNetwork). Applied together, a
- * Port may come before the Subnet its address is in: it waits for one, retried on the backoff
- * schedule and woken at once when a Subnet object changes, instead of stalling.
+ * An address that no Subnet of the Network holds. Applied together, a Port may come before the
+ * Subnet its address is in: it waits for one, retried on the backoff schedule and woken at once
+ * when a Subnet object changes, instead of stalling.
  */
 function waitingForSubnet(err: unknown, resource: PortResource): unknown {
-  if (!isCloudError(err) || err.code !== 'InvalidIpForNetwork') return err;
+  if (!noSubnetForAddress(err)) return err;
   return new CloudPrecondition({
     reason: 'WaitingForSubnet',
     message: `no Subnet of Network ${resource.networkRef.name} holds the address asked for: give it one (${err.describe()})`,

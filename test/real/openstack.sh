@@ -758,6 +758,11 @@ do_purge() {
   for id in $(ids ports '' ports); do del "ports/$id"; done
   for id in $(ids networks '' networks); do del "networks/$id"; done
   for id in $(curl -s -H "X-Auth-Token: $TOK" "$NEU/security-groups?project_id=$demo" | jq -r '.security_groups[] | select(.name != "default") | .id'); do del "security-groups/$id"; done
+  # The operator's marks on a network of another project (the external network imported as Managed): removed, the rest of its tags kept.
+  for id in $(curl -s -H "X-Auth-Token: $TOK" "$NEU/networks?tags-any=cloudnet-managed" | jq -r --arg demo "$demo" '.networks[] | select(.project_id != $demo) | .id'); do
+    api PUT "$NEU/networks/$id/tags" "$(curl -s -H "X-Auth-Token: $TOK" "$NEU/networks/$id" | jq -c '{tags: [.network.tags[] | select(startswith("cloudnet-") | not)]}')"
+    n=$((n + 1)); [ -z "$expect_empty" ] || log "left behind: the operator's tags on networks/$id"
+  done
   demo_quotas
   log "purged project demo ($n resources)"
   [ -z "$expect_empty" ] || [ "$n" = 0 ] || die "$n resources were left behind in project demo"

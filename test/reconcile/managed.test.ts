@@ -490,6 +490,19 @@ describe('ManagedReconciler: import and ObserveOnly', () => {
 });
 
 describe('ManagedReconciler: errors', () => {
+  it('an import whose marks the cloud forbids (403: a resource of another project) stalls at once with ImportNotManageable, pointing to ObserveOnly', async () => {
+    const h = harness();
+    const theirs = h.cloud.add({ name: 'theirs' });
+    h.kube.create('a', { import: { id: theirs.id }, resource: {} });
+    h.cloud.fail('tags', 'terminal', { status: 403, message: 'rule:update_widget is disallowed by policy', times: Infinity });
+    expect(await h.reconcile('a')).toMatchObject({ failure: { class: 'configuration', reason: 'ImportNotManageable' } });
+    expect(cond(h.kube.get('a'), 'Stalled')).toMatchObject({ status: 'True', reason: 'ImportNotManageable' });
+    expect(ready(h.kube.get('a'))?.message).toMatch(/403 .*disallowed by policy; the cloud does not let this project change the imported Widget: .*managementPolicy: ObserveOnly$/);
+    const calls = h.cloud.count('tags');
+    for (let i = 0; i < 3; i++) await h.reconcile('a');
+    expect(h.cloud.count('tags')).toBe(calls);
+  });
+
   it('a terminal error stalls with the cloud message and is not retried until the spec changes', async () => {
     const h = harness({ resyncPeriodMs: 600_000 });
     h.kube.create('a', { resource: {} });

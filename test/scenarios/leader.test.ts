@@ -174,6 +174,8 @@ class TwoReplicas {
       r.child.kill('SIGKILL');
       await r.exit;
     }
+    // The scenario's own operator again: closing, it deletes the networks from a cloud the next test shares.
+    await this.s.startOperator();
   }
 }
 

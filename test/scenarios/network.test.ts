@@ -333,7 +333,7 @@ describe('ProviderConfig', () => {
 
   it('a missing Secret or key is waited for (WaitingForSecret) until it comes; an object of another cloud\'s ProviderConfig says so', async () => {
     const s = await start();
-    await s.apply({ kind: 'ProviderConfig', metadata: { name: 'nokey' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials', key: 'nope' }, cloud: 'sim' } } });
+    await s.apply({ kind: 'ProviderConfig', metadata: { name: 'nokey' }, spec: { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'cloud-credentials', key: 'nope' }, cloud: s.backend.cloudName } } });
     const waiting = await s.waitCondition('ProviderConfig', 'nokey', 'Reconciling', 'True', 'WaitingForSecret');
     expect(condition(waiting, 'Ready')?.message).toBe(`Secret ${s.namespace}/cloud-credentials (credentialsSecretRef) has no key "nope"`);
     await s.apply({ kind: 'ProviderConfig', metadata: { name: 'exo' }, spec: { provider: 'exoscale', exoscale: { zone: 'ch-gva-2', apiKeySecretRef: { name: 'x' }, apiSecretSecretRef: { name: 'x' } } } });
@@ -341,8 +341,8 @@ describe('ProviderConfig', () => {
     expect(condition(exo, 'Ready')?.message).toBe(`Secret ${s.namespace}/x (apiKeySecretRef) does not exist`);
     // The key coming wakes the ProviderConfig: no restart, no spec change.
     const credentials = await s.cluster.core.readNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials' });
-    const yaml = Object.values(credentials.data!)[0]!;
-    await s.cluster.core.patchNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials', body: { data: { ...credentials.data, nope: yaml } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const data = { ...credentials.data, nope: credentials.data!['clouds.yaml']! };
+    await s.cluster.core.patchNamespacedSecret({ namespace: s.namespace, name: 'cloud-credentials', body: { data } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     await s.waitReady('ProviderConfig', 'nokey');
     await s.apply({ kind: 'Network', metadata: { name: 'n' }, spec: { providerConfigRef: { name: 'exo' }, resource: {} } });
     const wrong = await s.waitCondition('Network', 'n', 'Stalled', 'True', 'InvalidConfiguration');

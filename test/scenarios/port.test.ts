@@ -264,7 +264,7 @@ describe('Port: errors', () => {
     await topology(s, 'later', []);
     await s.apply(port('early', { resource: { networkRef: { name: 'later' }, fixedIPs: [{ ipAddress: '10.9.0.5' }] } }));
     const waiting = await s.waitCondition('Port', 'early', 'Ready', 'False', 'WaitingForSubnet', 30_000);
-    expect(condition(waiting, 'Ready')?.message).toMatch(/^no Subnet of Network later holds the address asked for: give it one \(network createPort: 400 InvalidIpForNetwork: /);
+    expect(condition(waiting, 'Ready')?.message).toMatch(/^no Subnet of Network later holds the address asked for: give it one \(network createPort: 400 InvalidInput: .*IP allocation requires subnets for network/);
     expect(condition(waiting, 'Stalled')).toBeUndefined();
     await s.apply(manifest('Subnet', 'later-0', { resource: { networkRef: { name: 'later' }, ipVersion: 4, cidr: '10.9.0.0/24' } }));
     const ready = await s.waitReady('Port', 'early', 30_000);

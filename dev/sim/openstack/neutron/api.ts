@@ -251,18 +251,19 @@ export class Neutron {
   }
 
   private routeTags(op: (verb: string, run: (caller: Caller) => SimResponse) => RoutedRequest, def: AnyDef, m: string, id: string, tag: string | undefined, req: SimRequest): RoutedRequest {
-    const tagged = (c: Caller, write: boolean): Standard & { tags: string[] } => {
+    // Zed's tag API asks only that the caller sees the resource: a member tags the admin's external
+    // network (tag policies of their own came with 2023.2).
+    const tagged = (c: Caller): Standard & { tags: string[] } => {
       const rec = def.store.get(id);
       if (!rec || !def.visible(c, rec)) throw new NeutronError(404, 'TagResourceNotFound', `Resource ${def.collection} ${id} could not be found.`);
-      if (write) this.owned(c, def, id);
       rec.tags ??= [];
       return rec as Standard & { tags: string[] };
     };
     const tagNotFound = (t: string): NeutronError => new NeutronError(404, 'TagNotFound', `Tag ${t} could not be found.`);
     if (tag === undefined) {
-      if (m === 'GET') return op('tags.list', (c) => json(200, { tags: tagged(c, false).tags }));
+      if (m === 'GET') return op('tags.list', (c) => json(200, { tags: tagged(c).tags }));
       if (m === 'PUT') return op('tags.replace', (c) => {
-        const rec = tagged(c, true);
+        const rec = tagged(c);
         const body = parseBody(req);
         const tags = tagList(body.tags);
         if (JSON.stringify(tags) !== JSON.stringify(rec.tags)) {
@@ -272,7 +273,7 @@ export class Neutron {
         return json(200, { tags: rec.tags });
       });
       if (m === 'DELETE') return op('tags.clear', (c) => {
-        const rec = tagged(c, true);
+        const rec = tagged(c);
         if (rec.tags.length) {
           rec.tags = [];
           this.state.bump(rec);
@@ -281,11 +282,11 @@ export class Neutron {
       });
     } else {
       if (m === 'GET') return op('tags.check', (c) => {
-        if (!tagged(c, false).tags.includes(tag)) throw tagNotFound(tag);
+        if (!tagged(c).tags.includes(tag)) throw tagNotFound(tag);
         return noContent();
       });
       if (m === 'PUT') return op('tags.add', (c) => {
-        const rec = tagged(c, true);
+        const rec = tagged(c);
         const [checked] = tagList([tag]);
         if (checked !== undefined && !rec.tags.includes(checked)) {
           rec.tags.push(checked);
@@ -294,7 +295,7 @@ export class Neutron {
         return json(201, null);
       });
       if (m === 'DELETE') return op('tags.remove', (c) => {
-        const rec = tagged(c, true);
+        const rec = tagged(c);
         if (!rec.tags.includes(tag)) throw tagNotFound(tag);
         rec.tags = rec.tags.filter((t) => t !== tag);
         this.state.bump(rec);

@@ -61,7 +61,10 @@ export function assignFixedIps(state: NeutronState, net: Network, requested: unk
     for (const s of subnets.filter(isAutoAddressed)) claim(s.id, pick(s.id));
     return out;
   }
-  for (const entry of asList('fixed_ips', requested)) {
+  const entries = asList('fixed_ips', requested);
+  // Neutron looks for the network's subnets before it reads any entry.
+  if (entries.length > 0 && subnets.length === 0) throw new NeutronError(400, 'InvalidInput', 'Invalid input for operation: IP allocation requires subnets for network.');
+  for (const entry of entries) {
     const e = asObj('fixed_ips', entry);
     const subnetId = e.subnet_id === undefined ? undefined : asString('fixed_ips', e.subnet_id);
     const ipText = e.ip_address === undefined ? undefined : asString('fixed_ips', e.ip_address);
