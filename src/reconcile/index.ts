@@ -25,6 +25,7 @@ import { ManagedReconciler } from './managed.ts';
 import type { AnyProvider } from './provider.ts';
 import { ProviderRegistry, SECRETS_INDEX, trimUnreadSecrets, type ProviderConfig } from './provider-registry.ts';
 import { ProviderConfigReconciler } from './providerconfig.ts';
+import { registerStateMetrics } from './state-metrics.ts';
 import type { BackoffOptions } from './timing.ts';
 
 export const SECRETS: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
@@ -83,6 +84,7 @@ function buildWorld(ctx: ManagerContext, options: ControllersOptions): World {
     kinds.set(adapter.kind, { adapter, informer });
   }
   const caches = new Map([...kinds].map(([kind, { informer }]) => [kind, informer.cache]));
+  registerStateMetrics(ctx.metrics.registry, caches);
   return { providerConfigs, secrets, kinds, caches, registry };
 }
 
