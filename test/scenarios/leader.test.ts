@@ -66,6 +66,8 @@ function startReplica(s: Scenario, kubeconfig: string): Replica {
   return { child, identity: `${hostname()}_${child.pid}`, log, exit };
 }
 
+/** The User-Agent a replica's cloud requests carry. */
+const userAgentOf = (r: Replica): string => `cloudnet-operator (${r.identity})`;
 const logged = (r: Replica, msg: string): number => r.log.filter((line) => line.includes(msg)).length;
 const alive = (r: Replica): boolean => r.child.exitCode === null && r.child.signalCode === null;
 
@@ -108,7 +110,7 @@ class TwoReplicas {
   }
 
   writes(replica?: Replica): CallRecord[] {
-    return this.s.calls.records.slice(this.#since).filter((c) => isWrite(c) && (!replica || c.userAgent === `cloudnet-operator (${replica.identity})`));
+    return this.s.calls.records.slice(this.#since).filter((c) => isWrite(c) && (!replica || c.userAgent === userAgentOf(replica)));
   }
 
   async applyAll(description: string): Promise<void> {
@@ -141,8 +143,9 @@ class TwoReplicas {
   /** The old leader's writes all come before the new leader's first, in the cloud's order and clock. */
   expectNoOverlap(old: Replica, next: Replica): void {
     const all = this.writes();
-    const lastOld = all.findLastIndex((c) => c.userAgent?.includes(old.identity));
-    const firstNew = all.findIndex((c) => c.userAgent?.includes(next.identity));
+    // By the whole User-Agent: one identity may be a prefix of another (hostname_123, hostname_1234).
+    const lastOld = all.findLastIndex((c) => c.userAgent === userAgentOf(old));
+    const firstNew = all.findIndex((c) => c.userAgent === userAgentOf(next));
     expect(lastOld).toBeGreaterThanOrEqual(0);
     expect(firstNew).toBeGreaterThan(lastOld);
     expect(all[firstNew]!.at).toBeGreaterThan(all[lastOld]!.at);
