@@ -1,6 +1,6 @@
 // The status a reconcile step leaves behind, and the merge patch that writes only what changed.
 import { isDeepStrictEqual } from 'node:util';
-import { ensureReady, markReady, markReconciling, markStalled, type Condition } from '../runtime/conditions.ts';
+import { ensureReady, getCondition, markReady, markReconciling, markStalled, READY, type Condition } from '../runtime/conditions.ts';
 import type { ManagedObject, PendingCreate, PendingOperation } from './adapter.ts';
 import type { Failure, FailureClass } from './failure.ts';
 import { kubeTime } from './timing.ts';
@@ -67,10 +67,12 @@ export function nextStatus<S>(obj: ManagedObject<unknown, unknown, S>, change: S
   else if (change.pendingOperation !== undefined) next.pendingOperation = change.pendingOperation;
   // As the API server would store it after a merge patch (no undefined or null members), so equality is exact.
   if (change.resource !== undefined) next.resource = JSON.parse(JSON.stringify(change.resource, (_key, value: unknown) => (value === null ? undefined : value))) as S;
+  // The first status says the reconcile has started on this generation, also without a condition.
+  const first = getCondition(next.conditions, READY) === undefined;
   let conditions: Condition[] = ensureReady(next.conditions, generation, date);
   if (change.condition) conditions = applyCondition(conditions, change.condition, generation, date);
   next.conditions = conditions;
-  if (generation !== undefined && change.condition) next.observedGeneration = generation;
+  if (generation !== undefined && (change.condition || first)) next.observedGeneration = generation;
   if (change.syncedAt !== undefined) {
     const recorded = next.lastSyncTime === undefined ? undefined : Date.parse(next.lastSyncTime);
     const fresh = recorded !== undefined && now - recorded < LAST_SYNC_REFRESH_MS;

@@ -64,6 +64,8 @@ export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** Who owns the fields the operator writes (finalizers, status) in managedFields, as `kubectl get --show-managed-fields` shows. */
+const FIELD_MANAGER = 'cloudnet-operator';
 
 /**
  * KubernetesObjectApi turns timestamps into Date objects; CustomObjectsApi and watch events keep
@@ -146,10 +148,10 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> {
     const ns = this.#namespace(namespace);
     if (this.#core) {
       const metadata = { ...(body.metadata as object | undefined), name, namespace: ns };
-      return asSent(await this.#objects.patch<T>({ ...body, apiVersion: version, kind, metadata } as T, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch));
+      return asSent(await this.#objects.patch<T>({ ...body, apiVersion: version, kind, metadata } as T, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch));
     }
-    if (ns) return this.#custom.patchNamespacedCustomObject({ group, version, plural, namespace: ns, name, body }, mergePatch);
-    return this.#custom.patchClusterCustomObject({ group, version, plural, name, body }, mergePatch);
+    if (ns) return this.#custom.patchNamespacedCustomObject({ group, version, plural, namespace: ns, name, body, fieldManager: FIELD_MANAGER }, mergePatch);
+    return this.#custom.patchClusterCustomObject({ group, version, plural, name, body, fieldManager: FIELD_MANAGER }, mergePatch);
   }
 
   /** JSON merge patch of the status subresource (custom resources). */
@@ -158,7 +160,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> {
     const { group, version, plural } = this.resource;
     if (this.#core) throw new Error(`status patches of core ${this.resource.kind} are not supported`);
     const ns = this.#namespace(namespace);
-    if (ns) return this.#custom.patchNamespacedCustomObjectStatus({ group, version, plural, namespace: ns, name, body }, mergePatch);
-    return this.#custom.patchClusterCustomObjectStatus({ group, version, plural, name, body }, mergePatch);
+    if (ns) return this.#custom.patchNamespacedCustomObjectStatus({ group, version, plural, namespace: ns, name, body, fieldManager: FIELD_MANAGER }, mergePatch);
+    return this.#custom.patchClusterCustomObjectStatus({ group, version, plural, name, body, fieldManager: FIELD_MANAGER }, mergePatch);
   }
 }

@@ -82,8 +82,13 @@ export function markStalled(conditions: readonly Condition[] | undefined, { reas
   return setCondition(stalled, { type: READY, status: 'False', reason, message }, generation, now);
 }
 
-/** Ready=Unknown when absent, so Ready is present from the first reconcile. */
+/**
+ * Ready=Unknown when absent, so Ready is present from the first reconcile; with Reconciling=True, so
+ * a first status written without a condition (a create's id) reads as in progress to kstatus (Flux).
+ */
 export function ensureReady(conditions: readonly Condition[] | undefined, generation: number | undefined, now: Date): Condition[] {
   if (getCondition(conditions, READY)) return [...(conditions ?? [])];
-  return setCondition(conditions, { type: READY, status: 'Unknown', reason: 'Reconciling', message: 'Reconciliation has started' }, generation, now);
+  const started = { reason: 'Reconciling', message: 'Reconciliation has started' };
+  const ready = setCondition(conditions, { type: READY, status: 'Unknown', ...started }, generation, now);
+  return setCondition(ready, { type: RECONCILING, status: 'True', ...started }, generation, now);
 }

@@ -66,7 +66,7 @@ describe('status patches', () => {
       ['Ready', 'False', 2],
       ['Reconciling', 'True', 2],
     ]);
-    expect(nextStatus(obj(), {}, 3, now).conditions).toMatchObject([{ type: 'Ready', status: 'Unknown' }]);
+    expect(nextStatus(obj(), {}, 3, now).conditions).toMatchObject([{ type: 'Ready', status: 'Unknown' }, { type: 'Reconciling', status: 'True' }]);
   });
 
   it('is undefined when nothing changes, and removes what is gone with null', () => {

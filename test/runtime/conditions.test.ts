@@ -18,6 +18,8 @@ describe('conditions', () => {
   it('Ready is present from the first reconcile', () => {
     const conditions = ensureReady(undefined, 1, t0);
     expect(getCondition(conditions, 'Ready')).toMatchObject({ status: 'Unknown', observedGeneration: 1 });
+    // Reconciling too: kstatus (Flux) reads an object with Ready=Unknown alone as Current.
+    expect(getCondition(conditions, 'Reconciling')).toMatchObject({ status: 'True', reason: 'Reconciling', observedGeneration: 1 });
     expect(ensureReady(markReady(conditions, { reason: 'Available', message: '' }, 1, t0), 1, t1)).toHaveLength(1);
   });
 
