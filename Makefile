@@ -15,9 +15,7 @@ NODE_DEP := $(NODE_DIR)/node_modules/node/bin/node
 export PATH := $(NODE_DIR)/node_modules/node/bin:$(PATH)
 endif
 
-IMAGE ?= cloudnet-operator:dev
-
-.PHONY: help install test-deps build typecheck lint test test-real dev run crds crds-check bench docker-build clean
+.PHONY: help install test-deps build typecheck lint test test-real dev run generate generate-check crds api-docs argocd prometheus install-manifest bench image image-test image-clean clean
 
 help:
 	@echo "make dev          control plane + simulated clouds + operator, with the examples"
@@ -25,9 +23,10 @@ help:
 	@echo "make test-real    the parity and scenario suites against real Keystone + Neutron"
 	@echo "make build        the operator bundled into dist/main.js"
 	@echo "make run          the operator against \$$KUBECONFIG"
-	@echo "make crds         regenerate crds/ from src/api"
+	@echo "make generate     every generated file from its source (crds/, docs/api.md, config/argocd, the PrometheusRule, deploy/install.yaml)"
 	@echo "make bench        benchmarks, JSON results in bench/results/"
-	@echo "make docker-build the container image"
+	@echo "make image        the container image cloudnet-operator:<package.json version>, from the Dockerfile with buildah (no Docker engine)"
+	@echo "make image-test   the image run with podman against the local control plane and the simulator"
 
 $(NODE_DEP):
 	@mkdir -p $(NODE_DIR)
@@ -40,12 +39,15 @@ node_modules/.package-lock.json: package-lock.json $(NODE_DEP)
 
 install: node_modules/.package-lock.json
 
-# The real `openstack` CLI checks that the OpenStack simulator answers it as Neutron does.
-OPENSTACK_CLI := /usr/bin/openstack
-$(OPENSTACK_CLI):
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-openstackclient >/dev/null
+# Real tools the tests run, from Debian's packages: the `openstack` CLI checks that the OpenStack
+# simulator answers it as Neutron does; lua5.1 runs the Argo CD health checks (Argo CD's gopher-lua
+# has Lua 5.1 semantics); promtool (package prometheus) checks the alert rules and a /metrics scrape.
+TEST_TOOLS := /usr/bin/openstack /usr/bin/lua5.1 /usr/bin/promtool
+TEST_PACKAGES := python3-openstackclient lua5.1 prometheus
+$(TEST_TOOLS) &:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES) >/dev/null
 
-test-deps: install $(OPENSTACK_CLI)
+test-deps: install $(TEST_TOOLS)
 
 build: install
 	npm run --silent build
@@ -56,11 +58,27 @@ typecheck: install
 lint: install
 	npm run --silent lint
 
+# Generated files, each from one source; a test fails when one is stale (`make generate-check`
+# runs the same checks alone). deploy/install.yaml embeds crds/, so it comes after them.
 crds: install
 	node scripts/gen-crds.ts
 
-crds-check: install
-	node scripts/gen-crds.ts --check
+api-docs: install
+	node scripts/gen-api-docs.ts
+
+argocd: install
+	node scripts/gen-argocd.ts
+
+prometheus: install
+	node scripts/gen-prometheus.ts
+
+install-manifest: install crds
+	node scripts/gen-install.ts
+
+generate: crds api-docs argocd prometheus install-manifest
+
+generate-check: install
+	@for script in gen-crds gen-api-docs gen-argocd gen-prometheus gen-install; do node scripts/$$script.ts --check || exit 1; done
 
 test: test-deps typecheck lint
 	npx vitest run
@@ -92,8 +110,23 @@ run: install
 bench: build
 	node --expose-gc bench/run.ts $(ARGS)
 
-docker-build:
-	docker build -t $(IMAGE) .
+# The container image without a Docker engine (root only): buildah builds the Dockerfile on its base
+# image, made here when missing (Debian minbase from debootstrap + Node.js from the npm registry,
+# scripts/image/base.sh); state and caches in .tools/image. IMAGE_BUILD_ARGS=--no-cache: every step again.
+IMAGE_TOOLS := /usr/bin/buildah /usr/bin/podman /usr/sbin/runc /usr/sbin/debootstrap
+$(IMAGE_TOOLS) &:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah podman runc debootstrap >/dev/null
+
+image: $(NODE_DEP) $(IMAGE_TOOLS)
+	bash scripts/image/build.sh $(IMAGE_BUILD_ARGS)
+
+# The image as a cluster runs it (read-only root, uid 65532, no capabilities), with podman, against
+# the local API server and OpenStack simulator: ready, leader, examples/openstack Ready, exit 0 on SIGTERM.
+image-test: install image
+	bash scripts/image/test.sh
+
+image-clean:
+	bash scripts/image/clean.sh
 
 clean:
 	rm -rf dist .dev

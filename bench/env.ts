@@ -2,11 +2,11 @@
 // process (the simulator with a latency and an API rate limit, as a cloud has), and the operator's
 // production build (dist/) as a process of its own, as a user runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
-import { load } from 'js-yaml';
+import { crdManifests } from '../dev/crds.ts';
 import { kubeconfigYaml } from '../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer } from '../dev/kube/server.ts';
 import type { SimRateLimit } from '../dev/sim/common/faults.ts';
@@ -26,10 +26,14 @@ export interface EnvOptions {
   operatorArgs?: string[];
 }
 
-/** The V8 settings the image runs the operator with (the Dockerfile's NODE_OPTIONS), so they are measured as shipped. */
+/** The V8 settings the image runs the operator with (the Dockerfile's ENTRYPOINT flags and NODE_OPTIONS), so they are measured as shipped. */
 function productionNodeOptions(): string[] {
-  const line = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
-  return (process.env.BENCH_OPERATOR_NODE_OPTIONS ?? line?.[1] ?? '').split(' ').filter(Boolean);
+  const override = process.env.BENCH_OPERATOR_NODE_OPTIONS;
+  if (override !== undefined) return override.split(' ').filter(Boolean);
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const env = (/^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1] ?? '').split(' ').filter(Boolean);
+  const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+  return [...entrypoint.slice(1).filter((arg) => arg.startsWith('--')), ...env];
 }
 
 type Obj = { metadata: { name: string; uid?: string }; status?: { conditions?: { type: string; status: string }[] } };
@@ -56,7 +60,7 @@ export class BenchEnv {
     if (options.latencyMs > 0) sim.faults.add({ kind: 'latency', ms: options.latencyMs });
     sim.faults.limitRate(options.rateLimit);
     const env = new BenchEnv(kube, sim, mkdtempSync(join(tmpdir(), 'cloudnet-bench-')));
-    for (const file of readdirSync(join(ROOT, 'crds'))) await env.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', load(readFileSync(join(ROOT, 'crds', file), 'utf8')));
+    for (const { crd } of crdManifests()) await env.post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
     await env.post(`/api/v1/namespaces/${NAMESPACE}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'clouds' }, stringData: { 'clouds.yaml': simCloudsYaml(sim.authUrl) } });
     const rateLimit = options.rateLimit ? { qps: options.rateLimit.qps, burst: Math.min(20, options.rateLimit.burst) } : { qps: 10_000, burst: 10_000 };
     await env.create('ProviderConfig', 'openstack', { provider: 'openstack', openstack: { credentialsSecretRef: { name: 'clouds' }, cloud: 'sim' }, rateLimit });

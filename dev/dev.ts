@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     throw new Error(`${exoscaleProviderConfig} must point at the Exoscale simulator's ${String(exo.endpoint)}`);
   }
 
-  await kubectl(['apply', '--server-side', '-f', 'crds/']);
+  await kubectl(['apply', '--server-side', '-k', 'crds/']);
   await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd', '--all']);
   // kubectl cached discovery before the CRDs existed; refresh it so `kubectl get cloudnet` works at once.
   await kubectl(['api-resources'], 'ignore').catch(() => undefined);

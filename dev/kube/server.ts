@@ -3,7 +3,8 @@
  * @kubernetes/client-node use unmodified. Layout: routes.ts maps URLs to resources; handlers/ has
  * one module per verb group; admission.ts is the write strategy (prune, default, validate,
  * metadata); store.ts keeps objects, the global resourceVersion and the watch history; builtins.ts
- * and crds.ts define what is served; cleanup.ts empties deleted namespaces and CRDs.
+ * and crds.ts define what is served; cleanup.ts empties deleted namespaces and CRDs;
+ * request-info.ts describes each request as an authorizer would see it, for tests of RBAC.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,6 +25,7 @@ import { handleGet, handleList } from './handlers/read.ts';
 import { handleWatch } from './handlers/watch.ts';
 import { handleCreate, handlePatch, handleUpdate } from './handlers/write.ts';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.ts';
+import { requestRecord, type RequestRecord } from './request-info.ts';
 
 export interface KubeApiServerOptions {
   host?: string;
@@ -55,6 +57,8 @@ export interface KubeApiServer {
   restart(): Promise<void>;
   /** Calls `listener` with every write, as it is stored (tests that look at everything written); returns the unsubscribe. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
+  /** Calls `listener` with every request as it arrives, as the authorizer would see it (tests of a client's RBAC); returns the unsubscribe. */
+  observeRequests(listener: (request: RequestRecord) => void): () => void;
 }
 
 function sendDiscovery(res: ServerResponse, body: Record<string, unknown> | undefined): void {
@@ -122,9 +126,14 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
   }
 
   let watchRequests = 0;
+  const requestListeners = new Set<(request: RequestRecord) => void>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (isWatch(url.searchParams)) watchRequests += 1;
+    if (requestListeners.size > 0) {
+      const record = requestRecord(req, url);
+      for (const listener of requestListeners) listener(record);
+    }
     const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
     Promise.resolve()
       .then(async () => {
@@ -163,6 +172,10 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       await listen(port);
     },
     subscribe: (listener) => store.subscribe(listener),
+    observeRequests: (listener) => {
+      requestListeners.add(listener);
+      return () => requestListeners.delete(listener);
+    },
     close: () => {
       stopCleanup();
       return stopListening();

@@ -25,8 +25,9 @@ import { ManagedReconciler } from './managed.ts';
 import type { AnyProvider } from './provider.ts';
 import { ProviderRegistry, SECRETS_INDEX, trimUnreadSecrets, type ProviderConfig } from './provider-registry.ts';
 import { ProviderConfigReconciler } from './providerconfig.ts';
-import { registerStateMetrics } from './state-metrics.ts';
+import { registerStateMetrics, type StatefulObject } from './state-metrics.ts';
 import type { BackoffOptions } from './timing.ts';
+import { VERSION } from '../version.ts';
 
 export const SECRETS: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
 export const PROVIDER_CONFIGS: ResourceType = cloudnetResource(providerConfigKind);
@@ -70,7 +71,7 @@ function buildWorld(ctx: ManagerContext, options: ControllersOptions): World {
       metrics: ctx.metrics.registry,
       log: ctx.log,
       // The cloud's logs say which replica wrote; one that may have lost the leader lease writes nothing.
-      userAgent: `cloudnet-operator (${ctx.config.leaderElectionIdentity})`,
+      userAgent: `cloudnet-operator/${VERSION} (${ctx.config.leaderElectionIdentity})`,
       mayWrite: ctx.mayWrite,
       ...options.cloud,
     },
@@ -84,7 +85,8 @@ function buildWorld(ctx: ManagerContext, options: ControllersOptions): World {
     kinds.set(adapter.kind, { adapter, informer });
   }
   const caches = new Map([...kinds].map(([kind, { informer }]) => [kind, informer.cache]));
-  registerStateMetrics(ctx.metrics.registry, caches);
+  // ProviderConfigs too: one that is not Ready holds back every object that names it.
+  registerStateMetrics(ctx.metrics.registry, new Map<string, { list(): StatefulObject[] }>([[PROVIDER_CONFIGS.kind, providerConfigs.cache], ...caches]));
   return { providerConfigs, secrets, kinds, caches, registry };
 }
 

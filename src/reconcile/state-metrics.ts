@@ -1,19 +1,22 @@
 // The objects' state as metrics, read from the informer caches at each scrape (like Crossplane's
 // managed-resource gauges), so that alerts need no log scraping: how many objects of each kind are
 // in each state, and how long the oldest one that is not Ready has been so.
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { Gauge, type Registry } from 'prom-client';
-import { getCondition } from '../runtime/conditions.ts';
-import type { ManagedObject } from './adapter.ts';
+import { getCondition, type Condition } from '../runtime/conditions.ts';
 
 /** The states counted: kstatus' three conditions, Ready=False, and waiting (Reconciling on something else: a reference, a Secret, the ProviderConfig). */
 export const STATES = ['Ready', 'NotReady', 'Reconciling', 'Stalled', 'Waiting'] as const;
 export type State = (typeof STATES)[number];
 
+/** What the gauges read of an object, a managed one or a ProviderConfig: its conditions and creation time. */
+export type StatefulObject = Required<Pick<KubernetesObject, 'metadata'>> & { status?: { conditions?: Condition[] } };
+
 /** Reasons of waiting for something other than the cloud to change. */
 const WAITING = /^(WaitingFor|ProviderNotReady$)/;
 
 /** The states `obj` is in (several at once: Ready=False and Stalled...). */
-export function statesOf(obj: ManagedObject): State[] {
+export function statesOf(obj: StatefulObject): State[] {
   const conditions = obj.status?.conditions;
   const ready = getCondition(conditions, 'Ready');
   const reconciling = getCondition(conditions, 'Reconciling');
@@ -25,14 +28,14 @@ export function statesOf(obj: ManagedObject): State[] {
 }
 
 /** Since when `obj` has not been Ready: its Ready condition's last turn to False, or its creation when it has none. */
-function notReadySince(obj: ManagedObject): number {
+function notReadySince(obj: StatefulObject): number {
   const ready = getCondition(obj.status?.conditions, 'Ready');
   // Objects as the informer has them: timestamps as sent (client-node's type says Date).
   return Date.parse(String(ready?.lastTransitionTime ?? obj.metadata.creationTimestamp ?? ''));
 }
 
 /** Registers the gauges over `kinds` (kind -> the objects its informer has). */
-export function registerStateMetrics(registry: Registry, kinds: ReadonlyMap<string, { list(): ManagedObject[] }>, now: () => number = Date.now): void {
+export function registerStateMetrics(registry: Registry, kinds: ReadonlyMap<string, { list(): StatefulObject[] }>, now: () => number = Date.now): void {
   new Gauge({
     name: 'cloudnet_objects',
     help: 'Objects per kind in each state: Ready, NotReady, Reconciling, Stalled, Waiting (Reconciling on a reference, a Secret or the ProviderConfig)',

@@ -19,7 +19,7 @@ function genCrds(...args: string[]) {
 describe('crds/', () => {
   it('holds exactly what the schemas generate', () => {
     const wanted = renderCRDs();
-    const committed = readdirSync(join(root, 'crds')).filter((f) => f.endsWith('.yaml'));
+    const committed = readdirSync(join(root, 'crds')).filter((f) => f.endsWith('.cloudnet.io.yaml'));
     expect(committed.sort()).toEqual([...wanted.keys()].sort());
     for (const [file, content] of wanted) {
       expect(readFileSync(join(root, 'crds', file), 'utf8'), `crds/${file} is stale: run make crds`).toBe(content);
@@ -63,6 +63,7 @@ describe('scripts/gen-crds.ts', () => {
     expect(stderr).toContain('differs: networks.cloudnet.io.yaml');
     expect(stderr).toContain('missing: subnets.cloudnet.io.yaml');
     expect(stderr).toContain('stale: gone.cloudnet.io.yaml');
+    expect(stderr).toContain('missing: kustomization.yaml');
     expect(readdirSync(dir).sort()).toEqual(['gone.cloudnet.io.yaml', 'networks.cloudnet.io.yaml']);
   });
 
@@ -70,7 +71,7 @@ describe('scripts/gen-crds.ts', () => {
     dir = mkdtempSync(join(tmpdir(), 'crds-'));
     writeFileSync(join(dir, 'gone.cloudnet.io.yaml'), '# a removed kind\n');
     expect(genCrds('--dir', dir).code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual([...renderCRDs().keys()].sort());
+    expect(readdirSync(dir).sort()).toEqual([...renderCRDs().keys(), 'kustomization.yaml'].sort());
     expect(genCrds('--check', '--dir', dir).code).toBe(0);
   });
 });

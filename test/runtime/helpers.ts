@@ -1,8 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { load } from 'js-yaml';
 import { until } from '../support/wait.ts';
+import { crdManifests } from '../../dev/crds.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from '../../dev/kube/server.ts';
 
@@ -31,9 +29,8 @@ export function kubeConfigFor(url: string): KubeConfig {
  * serializer drops keys it has other names for (default, x-kubernetes-*).
  */
 export async function installCrds(url: string): Promise<void> {
-  const dir = join(import.meta.dirname, '../../crds');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-    const crd = load(readFileSync(join(dir, file), 'utf8')) as { spec: { group: string; names: { plural: string }; versions: { name: string }[] } };
+  for (const { file, crd: manifest } of crdManifests()) {
+    const crd = manifest as { spec: { group: string; names: { plural: string }; versions: { name: string }[] } };
     const created = await fetch(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -5,7 +5,7 @@
 // simulator's fault injection and call accounting (checks that need the simulator's state are skipped there).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,7 +22,6 @@ import {
   type V1CustomResourceDefinition,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { load } from 'js-yaml';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { GROUP, VERSION } from '../../src/api/kind.ts';
@@ -33,6 +32,7 @@ import { Manager } from '../../src/manager.ts';
 import { operatorControllers, type OperatorOptions } from '../../src/operator.ts';
 import { SECRETS } from '../../src/reconcile/index.ts';
 import { createLogger } from '../../src/runtime/log.ts';
+import { crdManifests } from '../../dev/crds.ts';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import { startKubeApiServer, type KubeApiServer } from '../../dev/kube/server.ts';
 import type { StoreEvent } from '../../dev/kube/store.ts';
@@ -43,7 +43,6 @@ import { until } from '../support/wait.ts';
 import { DEFAULT_USERS, simCloudsYaml, startOpenStackSim, type CallFilter, type OpenStackSim, type OpenStackSimOptions } from '../../dev/sim/openstack/index.ts';
 import { LeakCollector, testCredential } from './secret-leaks.ts';
 
-const CRDS = new URL('../../crds/', import.meta.url);
 const PLURALS: Record<string, string> = {};
 
 /** A real cloud backend (behind the recording, fault-injecting proxy): tests that need the simulator's state skip. */
@@ -66,8 +65,8 @@ async function startCluster(): Promise<Cluster> {
   kubeConfig.loadFromString(kubeconfigYaml(server.url));
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  for (const file of readdirSync(CRDS).filter((f) => f.endsWith('.yaml'))) {
-    const crd = load(readFileSync(new URL(file, CRDS), 'utf8')) as V1CustomResourceDefinition;
+  for (const { file, crd: manifest } of crdManifests()) {
+    const crd = manifest as V1CustomResourceDefinition;
     PLURALS[crd.spec.names.kind] = crd.spec.names.plural;
     // Raw JSON: client-node's typed serializer drops what it has other names for (default, x-kubernetes-*).
     const response = await fetch(`${server.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {

@@ -13,6 +13,7 @@ import { CoordinationV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
 import type { CallRecord } from '../../dev/sim/openstack/calls.ts';
+import { VERSION } from '../../src/version.ts';
 import { manifest, until, useScenarios, type Scenario } from './harness.ts';
 
 const { start } = useScenarios();
@@ -67,7 +68,7 @@ function startReplica(s: Scenario, kubeconfig: string): Replica {
 }
 
 /** The User-Agent a replica's cloud requests carry. */
-const userAgentOf = (r: Replica): string => `cloudnet-operator (${r.identity})`;
+const userAgentOf = (r: Replica): string => `cloudnet-operator/${VERSION} (${r.identity})`;
 const logged = (r: Replica, msg: string): number => r.log.filter((line) => line.includes(msg)).length;
 const alive = (r: Replica): boolean => r.child.exitCode === null && r.child.signalCode === null;
 

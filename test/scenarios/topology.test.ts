@@ -2,16 +2,16 @@
 // file at once, everything Ready, the cloud checked with the real `openstack` CLI, then
 // `kubectl delete -f` of everything at once converging with nothing of ours left in the cloud.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { dump, load } from 'js-yaml';
+import { dump } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeconfigYaml } from '../../dev/kube/kubeconfig.ts';
+import { examples, withoutHarnessCredentials, type Manifest } from './examples.ts';
 import { until, useScenarios, type Obj, type Scenario } from './harness.ts';
 
-const EXAMPLES = new URL('../../examples/openstack/', import.meta.url);
 const run = promisify(execFile);
 
 const { start } = useScenarios();
@@ -24,24 +24,13 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Manifest = Obj & { kind: string; metadata: { name: string }; stringData?: Record<string, string> };
-
-/**
- * The example files, with the Secret's clouds.yaml (written for the simulator of `make dev` on its
- * fixed port) replaced by this test's cloud, and the ProviderConfig pointed at its entry.
- */
+/** The examples for this test's cloud, written to files as `kubectl apply -f` takes them. */
 function examplesFor(scenario: Scenario): { files: string; manifests: Manifest[] } {
   const files = join(dir, 'examples');
-  const manifests: Manifest[] = [];
   mkdirSync(files, { recursive: true });
-  for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort()) {
-    const manifest = load(readFileSync(new URL(file, EXAMPLES), 'utf8')) as Manifest;
-    if (manifest.kind === 'Secret') manifest.stringData = { 'clouds.yaml': scenario.backend.cloudsYaml };
-    if (manifest.kind === 'ProviderConfig') manifest.spec!.openstack.cloud = scenario.backend.cloudName;
-    manifests.push(manifest);
-    writeFileSync(join(files, file), dump(manifest));
-  }
-  return { files, manifests };
+  const applied = examples(scenario.backend, { servers: true });
+  for (const { file, manifest } of applied) writeFileSync(join(files, file), dump(manifest));
+  return { files, manifests: applied.map((e) => e.manifest) };
 }
 
 async function kubectl(...args: string[]): Promise<string> {
@@ -77,11 +66,7 @@ describe('examples/openstack topology', () => {
     // With Nova: the example server and its floating IP.
     const s = await start({ sim: { compute: { buildMs: 200, taskMs: 100 } } });
     const ns = s.namespace;
-    // The examples bring their own Secret and ProviderConfig: start from a namespace without the harness's.
-    await s.delete('ProviderConfig', 'openstack');
-    await s.waitGone('ProviderConfig', 'openstack');
-    await s.cluster.core.deleteNamespacedSecret({ namespace: ns, name: 'cloud-credentials' });
-    await until('the harness Secret is gone', () => s.cluster.core.readNamespacedSecret({ namespace: ns, name: 'cloud-credentials' }).then(() => false, () => true));
+    await withoutHarnessCredentials(s);
     writeFileSync(join(dir, 'kubeconfig'), kubeconfigYaml(s.cluster.server.url));
     writeFileSync(join(dir, 'clouds.yaml'), s.backend.cloudsYaml);
     const { files, manifests } = examplesFor(s);
