@@ -57,7 +57,8 @@ function heldBy(type: ResourceType, obj: KubeObject): boolean {
 
 /**
  * Deletes like the real registry: an object with finalizers only gets deletionTimestamp (and
- * deletionGracePeriodSeconds 0); it goes when the last finalizer does.
+ * deletionGracePeriodSeconds 0) and, when it has a generation, the next one (markAsDeleting); it
+ * goes when the last finalizer does.
  */
 export function deleteObject(api: Api, type: ResourceType, obj: KubeObject, dryRun: boolean): DeleteOutcome {
   const now = kubeTime(api.now());
@@ -68,6 +69,7 @@ export function deleteObject(api: Api, type: ResourceType, obj: KubeObject, dryR
     if (obj.metadata.deletionTimestamp) return { object: obj, removed: false };
     obj.metadata.deletionTimestamp = now;
     obj.metadata.deletionGracePeriodSeconds = 0;
+    if (obj.metadata.generation) obj.metadata.generation += 1;
     return { object: dryRun ? obj : api.store.update(type, obj), removed: false };
   }
   return { object: dryRun ? obj : api.store.remove(type, obj), removed: true };

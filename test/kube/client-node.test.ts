@@ -193,6 +193,8 @@ describe('custom resources', () => {
     const stillThere = await getNetwork('team-a', 'held');
     expect(stillThere.metadata?.deletionTimestamp).toBeDefined();
     expect(stillThere.metadata?.['deletionGracePeriodSeconds']).toBe(0);
+    // The real registry's markAsDeleting: marking an object deleted is a change of generation.
+    expect(stillThere.metadata?.generation).toBe(2);
     const refused = await failure(patchNetwork('team-a', 'held', { metadata: { finalizers: ['test.cloudnet.io/hold', 'another'] } }));
     expect(refused.code).toBe(422);
     await patchNetwork('team-a', 'held', { metadata: { finalizers: null } });
