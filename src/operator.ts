@@ -11,6 +11,7 @@ import { network } from './resources/network.ts';
 import { port } from './resources/port.ts';
 import { privateNetwork } from './resources/privatenetwork-exoscale.ts';
 import { privateNetworkOnOpenStack } from './resources/privatenetwork-openstack.ts';
+import { qosPolicy } from './resources/qospolicy.ts';
 import { router } from './resources/router.ts';
 import { securityGroup } from './resources/securitygroup.ts';
 import { server } from './resources/server.ts';
@@ -20,6 +21,7 @@ export const providers = [openstack, exoscale];
 
 /** The adapters of each kind of src/api, one per cloud it is served on (the compiler checks that none is missing). */
 const adapterOf = {
+  QoSPolicy: qosPolicy,
   Network: network,
   Subnet: subnet,
   Router: router,

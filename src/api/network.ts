@@ -2,6 +2,7 @@
 import { CloneType, Type } from '@sinclair/typebox';
 import { immutableOptional, validations } from './cel.ts';
 import { defineKind } from './kind.ts';
+import { localRef } from './meta.ts';
 import type { ImportFilterOf, ManifestOf, ObjectOf, ObservedOf, ResourceOf, SpecOf, StatusOf } from './kind.ts';
 import { Description, FilterTags, ProjectID, Tags, filterName, neutronName, observedCommon } from './neutron.ts';
 import { defaulted } from './schema.ts';
@@ -33,6 +34,12 @@ const Resource = Type.Object({
   availabilityZoneHints: Type.Optional(
     CloneType(AvailabilityZones, { description: 'Availability zones to schedule the network in.' }),
   ),
+  qosPolicyRef: Type.Optional(
+    localRef(
+      "The QoSPolicy of the network's ports that have none of their own. Unset: none (a policy set otherwise, " +
+        "the project's default QoS policy included, is removed).",
+    ),
+  ),
   tags: Type.Optional(Tags),
 });
 
@@ -56,6 +63,7 @@ const Observed = Type.Object({
   availabilityZones: Type.Optional(Type.Array(Type.String(), { 'x-kubernetes-list-type': 'atomic' })),
   availabilityZoneHints: Type.Optional(Type.Array(Type.String(), { 'x-kubernetes-list-type': 'atomic' })),
   subnets: Type.Optional(Type.Array(Type.String(), { description: 'IDs of its subnets.', 'x-kubernetes-list-type': 'atomic' })),
+  qosPolicyID: Type.Optional(Type.String({ description: 'ID of its QoS policy.' })),
 });
 
 export const network = defineKind({

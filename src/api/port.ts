@@ -71,6 +71,9 @@ const Resource = Type.Object({
     Type.Boolean({ description: "Anti-spoofing and security groups (the network's default when unset)." }),
   ),
   adminStateUp: defaulted(Type.Boolean({ description: 'Administrative state (default up).' }), true),
+  qosPolicyRef: Type.Optional(
+    localRef("The QoSPolicy of the port, before its network's. Unset: none of its own (a policy set otherwise is removed)."),
+  ),
   name: Type.Optional(neutronName('port')),
   description: Type.Optional(Description),
   tags: Type.Optional(Tags),
@@ -103,6 +106,7 @@ const Observed = Type.Object({
   deviceOwner: Type.Optional(Type.String()),
   adminStateUp: Type.Optional(Type.Boolean()),
   portSecurityEnabled: Type.Optional(Type.Boolean()),
+  qosPolicyID: Type.Optional(Type.String({ description: 'ID of its own QoS policy.' })),
 });
 
 export const port = defineKind({

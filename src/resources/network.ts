@@ -5,6 +5,7 @@ import type { NeutronNetwork } from '../cloud/openstack/types.ts';
 import { openstack } from '../providers/openstack.ts';
 import { kindOf, type Adapter } from '../reconcile/adapter.ts';
 import { activeOrAdminDown, adoptByName, changedFields, defined, neutronResource, standardSummary } from './neutron.ts';
+import { qosPolicyField, qosPolicyOnCreate, qosPolicyReference } from './qospolicy.ts';
 
 /** The mutable Neutron fields and their desired values. */
 const mutable = (r: NetworkResource, name: string) => ({
@@ -22,7 +23,7 @@ export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObser
   ...kindOf(networkKind, openstack),
   ...neutronResource((cloud) => cloud.neutron.networks),
   conditionalUpdate: true,
-  references: () => [],
+  references: (r) => qosPolicyReference(r.qosPolicyRef),
   listForImport: (cloud, f) =>
     cloud.neutron.networks.list({
       filters: { name: f.name, 'router:external': f.external, shared: f.shared, project_id: f.projectID },
@@ -30,13 +31,15 @@ export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObser
     }),
   sharedWith: (o) => (o['router:external'] ? 'an external network, which other projects route to' : o.shared ? 'a shared network, which other projects attach to' : undefined),
   intentAdoption: adoptByName((cloud, name) => cloud.neutron.networks.list({ filters: { name } })),
-  create: (cloud, { resource, name }, tags) =>
+  create: (cloud, { resource, refs, name }, tags) =>
     cloud.neutron.networks.create({
       ...defined(mutable(resource, name)),
+      ...qosPolicyOnCreate(resource.qosPolicyRef, refs),
       ...(resource.availabilityZoneHints ? { availability_zone_hints: resource.availabilityZoneHints } : {}),
       tags,
     }),
-  diff: ({ resource, name }, observed) => changedFields(mutable(resource, name), observed),
+  diff: ({ resource, refs, name }, observed) =>
+    changedFields({ ...mutable(resource, name), qos_policy_id: qosPolicyField(resource.qosPolicyRef, refs) }, observed),
   summarize: (o) => ({
     ...standardSummary(o),
     status: o.status,
@@ -49,6 +52,7 @@ export const network: Adapter<NetworkResource, NetworkImportFilter, NetworkObser
     availabilityZones: o.availability_zones,
     availabilityZoneHints: o.availability_zone_hints,
     subnets: o.subnets,
+    qosPolicyID: o.qos_policy_id ?? undefined,
   }),
   progress: activeOrAdminDown('network'),
 };

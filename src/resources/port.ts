@@ -6,6 +6,7 @@ import type { NeutronAllowedAddressPair, NeutronFixedIp, NeutronFixedIpRequest, 
 import { openstack } from '../providers/openstack.ts';
 import { CloudPrecondition, failed, kindOf, progressing, READY, type Adapter, type Progress, type Ref, type ResolvedRefs } from '../reconcile/adapter.ts';
 import { adoptByName, canonicalIP, NEUTRON_POLL_MS, changedFields, compared, neutronResource, sameSet, standardSummary, toFixedIpRequests } from './neutron.ts';
+import { qosPolicyField, qosPolicyOnCreate, qosPolicyReference } from './qospolicy.ts';
 
 type FixedIpRequest = NeutronFixedIpRequest;
 
@@ -64,6 +65,7 @@ export const port: Adapter<PortResource, PortImportFilter, PortObserved, Neutron
     { kind: 'Network', name: r.networkRef.name, field: 'networkRef' },
     ...(r.fixedIPs ?? []).flatMap((ip, i): Ref[] => (ip.subnetRef ? [{ kind: 'Subnet', name: ip.subnetRef.name, field: `fixedIPs[${i}].subnetRef` }] : [])),
     ...(r.securityGroupRefs ?? []).map((ref, i): Ref => ({ kind: 'SecurityGroup', name: ref.name, field: `securityGroupRefs[${i}]` })),
+    ...qosPolicyReference(r.qosPolicyRef),
   ],
   importReferences: (f) => (f.networkRef ? [{ kind: 'Network', name: f.networkRef.name, field: 'import.filter.networkRef' }] : []),
   listForImport: (cloud, f, refs) =>
@@ -91,6 +93,7 @@ export const port: Adapter<PortResource, PortImportFilter, PortObserved, Neutron
         fixed_ips: fixedIpRequests(resource, refs),
         security_groups: securityGroupIds(resource, refs),
         allowed_address_pairs: addressPairs(resource),
+        ...qosPolicyOnCreate(resource.qosPolicyRef, refs),
         tags,
       })
       .catch((err: unknown) => {
@@ -109,6 +112,7 @@ export const port: Adapter<PortResource, PortImportFilter, PortObserved, Neutron
           port_security_enabled: resource.portSecurityEnabled,
           security_groups: compared(securityGroupIds(resource, refs), sameIds),
           allowed_address_pairs: compared(pairs, (want, seen) => sameAddressPairs(want, seen, observed.mac_address)),
+          qos_policy_id: qosPolicyField(resource.qosPolicyRef, refs),
         },
         observed,
       ),
@@ -134,6 +138,7 @@ export const port: Adapter<PortResource, PortImportFilter, PortObserved, Neutron
     deviceOwner: o.device_owner || undefined,
     adminStateUp: o.admin_state_up,
     portSecurityEnabled: o.port_security_enabled,
+    qosPolicyID: o.qos_policy_id ?? undefined,
   }),
   progress: portProgress,
 };

@@ -5,6 +5,7 @@ import type { NetworkManifest } from '../../src/api/network.ts';
 import type { PortManifest } from '../../src/api/port.ts';
 import type { PrivateNetworkManifest } from '../../src/api/privatenetwork.ts';
 import type { ProviderConfigManifest } from '../../src/api/providerconfig.ts';
+import type { QoSPolicyManifest } from '../../src/api/qospolicy.ts';
 import type { RouterManifest } from '../../src/api/router.ts';
 import type { SecurityGroupManifest } from '../../src/api/securitygroup.ts';
 import type { ServerManifest } from '../../src/api/server.ts';
@@ -100,6 +101,7 @@ export const networkFull: NetworkManifest = {
       shared: false,
       dnsDomain: 'app.example.org.',
       availabilityZoneHints: ['nova'],
+      qosPolicyRef: { name: 'bulk' },
       tags: ['team-a', 'app'],
     },
   },
@@ -172,6 +174,41 @@ export const routerFull: RouterManifest = {
   },
 };
 
+export const qosPolicyMinimal: QoSPolicyManifest = {
+  apiVersion,
+  kind: 'QoSPolicy',
+  metadata: metadata('plain'),
+  spec: { providerConfigRef, resource: {} },
+};
+
+export const qosPolicyFull: QoSPolicyManifest = {
+  apiVersion,
+  kind: 'QoSPolicy',
+  metadata: metadata('bulk'),
+  spec: {
+    providerConfigRef,
+    resource: {
+      name: 'bulk-traffic',
+      description: 'capped, marked, with a floor',
+      shared: false,
+      isDefault: false,
+      rules: {
+        bandwidthLimits: [{ direction: 'egress', maxKbps: 10000, maxBurstKbps: 1000 }, { direction: 'ingress', maxKbps: 20000 }],
+        dscpMarking: { dscpMark: 26 },
+        minimumBandwidths: [{ direction: 'egress', minKbps: 1000 }],
+      },
+      tags: ['bulk'],
+    },
+  },
+};
+
+export const qosPolicyImported: QoSPolicyManifest = {
+  apiVersion,
+  kind: 'QoSPolicy',
+  metadata: metadata('gold'),
+  spec: { providerConfigRef, managementPolicy: 'ObserveOnly', import: { filter: { name: 'gold', shared: true } } },
+};
+
 export const securityGroupFull: SecurityGroupManifest = {
   apiVersion,
   kind: 'SecurityGroup',
@@ -205,6 +242,7 @@ export const portFull: PortManifest = {
       allowedAddressPairs: [{ ipAddress: '10.0.0.100' }, { ipAddress: '10.0.1.0/24', macAddress: 'fa:16:3e:00:00:02' }],
       macAddress: 'fa:16:3e:00:00:01',
       adminStateUp: true,
+      qosPolicyRef: { name: 'bulk' },
     },
   },
 };
@@ -296,6 +334,9 @@ export const validExamples = [
   subnetV4,
   subnetV6,
   routerFull,
+  qosPolicyMinimal,
+  qosPolicyFull,
+  qosPolicyImported,
   securityGroupFull,
   portFull,
   serverMinimal,

@@ -522,6 +522,60 @@ describe('SecurityGroup', () => {
   });
 });
 
+describe('QoSPolicy', () => {
+  const qos = examples.qosPolicyFull;
+  const rules = (r: Loose) => admit(variant(qos, (x) => (x.spec.resource.rules = r)));
+
+  it('fills the burst', () => {
+    const { rules: filled } = stored(qos).spec.resource;
+    expect(filled.bandwidthLimits).toEqual([
+      { direction: 'egress', maxKbps: 10000, maxBurstKbps: 1000 },
+      { direction: 'ingress', maxKbps: 20000, maxBurstKbps: 0 },
+    ]);
+    expect(filled.minimumBandwidths).toEqual([{ direction: 'egress', minKbps: 1000 }]);
+  });
+
+  it('refuses a rule type listed twice for one direction, and a rule without its direction', () => {
+    expectRejected(
+      rules({ bandwidthLimits: [{ direction: 'egress', maxKbps: 1 }, { direction: 'egress', maxKbps: 2 }] }),
+      'spec.resource.rules.bandwidthLimits[1]',
+      'Duplicate value: {"direction":"egress"}',
+    );
+    expectRejected(
+      rules({ minimumBandwidths: [{ direction: 'ingress', minKbps: 1 }, { direction: 'ingress', minKbps: 2 }] }),
+      'spec.resource.rules.minimumBandwidths[1]',
+      'Duplicate value',
+    );
+    expectRejected(rules({ bandwidthLimits: [{ maxKbps: 1 }] }), 'spec.resource.rules.bandwidthLimits[0].direction', 'Required value');
+    expect(rules({ bandwidthLimits: [{ direction: 'egress', maxKbps: 1 }, { direction: 'ingress', maxKbps: 2 }] })).toEqual([]);
+  });
+
+  it('refuses DSCP marks Neutron does not know, negative rates and unknown directions', () => {
+    expectRejected(rules({ dscpMarking: { dscpMark: 7 } }), 'spec.resource.rules.dscpMarking.dscpMark', 'Unsupported value: 7');
+    expectRejected(rules({ dscpMarking: { dscpMark: 64 } }), 'spec.resource.rules.dscpMarking.dscpMark', 'Unsupported value: 64');
+    expect(rules({ dscpMarking: { dscpMark: 46 } })).toEqual([]);
+    expectRejected(rules({ bandwidthLimits: [{ direction: 'egress', maxKbps: -1 }] }), 'spec.resource.rules.bandwidthLimits[0].maxKbps', 'should be greater than or equal to 0');
+    expectRejected(rules({ bandwidthLimits: [{ direction: 'egress', maxKbps: 1, maxBurstKbps: -5 }] }), 'spec.resource.rules.bandwidthLimits[0].maxBurstKbps', 'should be greater than or equal to 0');
+    expectRejected(rules({ minimumBandwidths: [{ direction: 'egress', minKbps: -1 }] }), 'spec.resource.rules.minimumBandwidths[0].minKbps', 'should be greater than or equal to 0');
+    expectRejected(rules({ bandwidthLimits: [{ direction: 'egress', maxKbps: 2147483648 }] }), 'spec.resource.rules.bandwidthLimits[0].maxKbps', 'should be less than or equal to 2147483647');
+    expectRejected(rules({ bandwidthLimits: [{ direction: 'both', maxKbps: 1 }] }), 'spec.resource.rules.bandwidthLimits[0].direction', 'Unsupported value');
+  });
+
+  it('everything can be updated in place, and a Network or Port may set, change and clear its qosPolicyRef', () => {
+    const updated = variant(qos, (x) => {
+      Object.assign(x.spec.resource, { name: 'renamed', description: 'd', shared: true, isDefault: true, rules: {} });
+      x.spec.resource.tags = [];
+    });
+    expect(admit(updated, qos)).toEqual([]);
+    for (const m of [examples.networkFull, examples.portFull]) {
+      expect(admit(variant(m, (x) => (x.spec.resource.qosPolicyRef = { name: 'other' })), m)).toEqual([]);
+      const cleared = variant(m, (x) => delete x.spec.resource.qosPolicyRef);
+      expect(admit(cleared, m)).toEqual([]);
+      expect(admit(m, cleared)).toEqual([]);
+    }
+  });
+});
+
 describe('Server', () => {
   const full = examples.serverFull;
 

@@ -22,7 +22,7 @@ import { deploymentOf, render, ROOT, type KubeObject } from './render.ts';
 
 /** The operator's bearer token: the API server's request log tells its requests by it. */
 const OPERATOR_TOKEN = 'cloudnet-operator-service-account';
-const EXAMPLES = ['examples/openstack', 'examples/exoscale'];
+const EXAMPLES = ['examples/openstack', 'examples/exoscale', 'examples/qos'];
 
 /** Stopped after each test, by PID or close(), whatever happened. */
 const cleanups: (() => Promise<unknown>)[] = [];

@@ -10,6 +10,7 @@ import { STATES, type KubeObject, type StateName } from '../../scripts/gen-argoc
 import { fixtureOf, writeFixture } from '../deploy/argocd-fixtures.ts';
 import { runHealth } from '../deploy/argocd-lua.ts';
 import { EXPECTED_KSTATUS, kstatus } from '../deploy/kstatus.ts';
+import { adminProviderConfig } from './admin.ts';
 import { condition, manifest, realCloud, useScenarios, type Obj, type Scenario } from './harness.ts';
 import { testCredential } from './secret-leaks.ts';
 
@@ -57,6 +58,9 @@ const RANGE = { startIP: '10.61.0.10', endIP: '10.61.0.200', netmask: '255.255.2
 /** Objects of every kind Ready, with their first status writes on the way for a Server. */
 async function healthy(s: Scenario, capture: Capturing): Promise<void> {
   capture('healthy', await s.get('ProviderConfig', 'openstack'));
+  // QoS policies are admin-only in Neutron's default policy: the administrator's ProviderConfig makes this one.
+  await adminProviderConfig(s);
+  await s.apply(manifest('QoSPolicy', 'bulk', { providerConfigRef: { name: 'admin' }, resource: { shared: true, rules: { dscpMarking: { dscpMark: 26 } } } }));
   await s.apply(manifest('Network', 'ext', EXT));
   await s.apply(manifest('Network', 'app-net', { resource: {} }));
   await s.apply(manifest('Subnet', 'app-subnet', { resource: { networkRef: { name: 'app-net' }, ipVersion: 4, cidr: '10.60.0.0/24' } }));
@@ -76,7 +80,7 @@ async function healthy(s: Scenario, capture: Capturing): Promise<void> {
   capture('first-status', await firstStatus);
   capture('reconciling', await reconciling);
   capture('healthy', await s.waitReady('Server', 'web', 30_000));
-  for (const [kind, name] of [['Router', 'app-router'], ['SecurityGroup', 'web'], ['Port', 'web-port'], ['FloatingIP', 'web-fip'], ['PrivateNetwork', 'backend']] as const) {
+  for (const [kind, name] of [['QoSPolicy', 'bulk'], ['Router', 'app-router'], ['SecurityGroup', 'web'], ['Port', 'web-port'], ['FloatingIP', 'web-fip'], ['PrivateNetwork', 'backend']] as const) {
     capture('healthy', await s.waitReady(kind, name));
   }
   await s.waitReady('Network', 'doomed');
@@ -91,6 +95,7 @@ async function failing(s: Scenario, capture: Capturing): Promise<void> {
   // shared and a router's enableSNAT are admin-only: Neutron's policy refuses the demo user.
   await s.apply(manifest('Network', 'forbidden', { resource: { shared: true } }));
   await s.apply(manifest('Router', 'snat', { resource: { externalGateway: { networkRef: { name: 'ext' }, enableSNAT: false } } }));
+  await s.apply(manifest('QoSPolicy', 'members-own', { resource: {} }));
   // Neutron cannot hold NTP servers.
   await s.apply(manifest('PrivateNetwork', 'ntp', { resource: { ...RANGE, dhcpOptions: { ntpServers: ['10.61.0.4'] } } }));
   // A rule refused as a cloud with a stricter policy would (admission refuses what Neutron is known to).
@@ -106,6 +111,7 @@ async function failing(s: Scenario, capture: Capturing): Promise<void> {
   capture('waiting', await s.waitCondition('FloatingIP', 'early-fip', 'Ready', 'False', 'WaitingForDependency'));
   capture('stalled', await s.waitCondition('Network', 'forbidden', 'Stalled', 'True', 'InvalidConfiguration'));
   capture('stalled', await s.waitCondition('Router', 'snat', 'Stalled', 'True', 'InvalidConfiguration'));
+  capture('stalled', await s.waitCondition('QoSPolicy', 'members-own', 'Stalled', 'True', 'InvalidConfiguration'));
   capture('stalled', await s.waitCondition('PrivateNetwork', 'ntp', 'Stalled', 'True', 'InvalidConfiguration'));
   capture('stalled', await s.waitCondition('SecurityGroup', 'refused', 'Stalled', 'True', 'InvalidConfiguration'));
   refusal.remove();

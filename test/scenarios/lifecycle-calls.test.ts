@@ -2,6 +2,7 @@
 // counted at the cloud (the simulator, or the proxy in front of the real services). The counts
 // are pinned: a change that spends a call more fails here.
 import { describe, expect, it } from 'vitest';
+import { adminProviderConfig } from './admin.ts';
 import { manifest, realCloud, useScenarios, type Scenario } from './harness.ts';
 
 const { start } = useScenarios();
@@ -90,6 +91,19 @@ describe('calls per lifecycle: kinds that read before an update', () => {
       create: ['POST security-groups', 'PUT security-groups/{id}/tags'],
       update: ['GET security-groups/{id}', 'PUT security-groups/{id}'],
       delete: ['DELETE security-groups/{id}'],
+    });
+  });
+
+  it('QoSPolicy: update reads the policy, then sends the policy fields and each changed rule, and reads it again', async () => {
+    const s = await start();
+    // Neutron lets only administrators write QoS policies.
+    await adminProviderConfig(s);
+    const spec = (description: string, maxKbps: number) => ({ providerConfigRef: { name: 'admin' }, resource: { description, rules: { bandwidthLimits: [{ direction: 'egress', maxKbps }] } } });
+    expect(await lifecycle(s, 'QoSPolicy', 'lc-qos', spec('a', 1000), spec('b', 2000))).toEqual({
+      // "GET extensions": whether Neutron takes tags in a create, asked once per client (this ProviderConfig's first create).
+      create: ['GET extensions', 'POST qos/policies', 'PUT policies/{id}/tags', 'POST qos/policies/{id}/bandwidth_limit_rules', 'GET qos/policies/{id}'],
+      update: ['GET qos/policies/{id}', 'PUT qos/policies/{id}', 'PUT qos/policies/{id}/bandwidth_limit_rules/{id}', 'GET qos/policies/{id}'],
+      delete: ['DELETE qos/policies/{id}'],
     });
   });
 });

@@ -54,6 +54,8 @@ const BUSY_TYPES = new Set([
   'PortInUse',
   'RouterInUse',
   'SecurityGroupInUse',
+  // A QoS policy a network, port or floating IP uses: that ends once they let go.
+  'QosPolicyInUse',
   'RouterInterfaceInUseByFloatingIP',
   'FloatingIPSetInUse',
   'IpAddressGenerationFailure',

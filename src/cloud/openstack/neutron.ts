@@ -11,6 +11,8 @@ import type {
   NeutronNetwork,
   NeutronPort,
   NeutronPortBody,
+  NeutronQosPolicy,
+  NeutronQosRule,
   NeutronRouter,
   NeutronRouterBody,
   NeutronRouterInterface,
@@ -29,6 +31,8 @@ export interface ResourceDef {
   plural: string;
   /** Operation-label stem, e.g. `SecurityGroup` (listSecurityGroups, createSecurityGroup). */
   label: string;
+  /** URL segment of the tags API where it is not `path`. */
+  tagsPath?: string;
 }
 
 export interface ListOptions {
@@ -164,7 +168,7 @@ export class NeutronCollection<T extends { id: string }, B extends Record<string
 
   /** Replaces all tags; returns the tags Neutron now holds. */
   async replaceTags(id: string, tags: readonly string[], signal?: AbortSignal): Promise<string[]> {
-    const response = await this.#request('PUT', `replace${this.def.label}Tags`, `${this.#itemPath(id)}/tags`, {
+    const response = await this.#request('PUT', `replace${this.def.label}Tags`, this.#tagsPath(id), {
       json: { tags },
       signal,
     });
@@ -201,8 +205,12 @@ export class NeutronCollection<T extends { id: string }, B extends Record<string
     return `${this.def.path}/${encodeURIComponent(id)}`;
   }
 
+  #tagsPath(id: string): string {
+    return `${this.def.tagsPath ?? this.def.path}/${encodeURIComponent(id)}/tags`;
+  }
+
   #tagPath(id: string, tag: string): string {
-    return `${this.#itemPath(id)}/tags/${encodeURIComponent(tag)}`;
+    return `${this.#tagsPath(id)}/${encodeURIComponent(tag)}`;
   }
 
   async #request(
@@ -235,6 +243,7 @@ export class Neutron implements NeutronContext {
   readonly securityGroups: NeutronCollection<NeutronSecurityGroup>;
   readonly securityGroupRules: NeutronCollection<NeutronSecurityGroupRule>;
   readonly floatingIps: NeutronCollection<NeutronFloatingIp>;
+  readonly qosPolicies: NeutronCollection<NeutronQosPolicy>;
   #extensions: Promise<Set<string>> | undefined;
   /** Learned from a 400 "Attribute 'tags' not allowed in POST"; wins over the extension list. */
   #tagsRejected = false;
@@ -260,6 +269,23 @@ export class Neutron implements NeutronContext {
       label: 'SecurityGroupRule',
     });
     this.floatingIps = collection({ path: 'floatingips', singular: 'floatingip', plural: 'floatingips', label: 'FloatingIp' });
+    // Neutron's tags API names QoS policies by their collection alone: PUT /qos/policies/{id}/tags
+    // is refused (400 "Invalid tags body", Zed), /policies/{id}/tags is served.
+    this.qosPolicies = collection({ path: 'qos/policies', singular: 'policy', plural: 'policies', label: 'QosPolicy', tagsPath: 'policies' });
+  }
+
+  /**
+   * The rules of one type of a QoS policy: sub-resources at /qos/policies/{id}/{type}_rules, one
+   * collection per policy (`type` may be one the operator does not manage, to delete it).
+   */
+  qosRules(policyId: string, type: string): NeutronCollection<NeutronQosRule> {
+    const label = type.replace(/(^|_)([a-z])/g, (_, __: string, letter: string) => letter.toUpperCase());
+    return new NeutronCollection(this, {
+      path: `qos/policies/${encodeURIComponent(policyId)}/${type}_rules`,
+      singular: `${type}_rule`,
+      plural: `${type}_rules`,
+      label: `Qos${label}Rule`,
+    });
   }
 
   /** Extension aliases the cloud advertises, fetched once (a failed fetch is retried next time). */

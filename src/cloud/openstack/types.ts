@@ -199,3 +199,30 @@ export interface NeutronExtension {
   updated: string;
   links: unknown[];
 }
+
+/** The rule types of the `qos` extension the operator manages (others, such as minimum_packet_rate, exist). */
+export type NeutronQosRuleType = 'bandwidth_limit' | 'dscp_marking' | 'minimum_bandwidth';
+
+/**
+ * A rule as a policy's `rules` lists it (with its `type`) and as its sub-resource answers it
+ * (without). `direction` exists with the qos-bw-limit-direction and qos-bw-minimum-ingress
+ * extensions; before them it is egress.
+ */
+export interface NeutronQosRule {
+  id: string;
+  type?: NeutronQosRuleType | string;
+  qos_policy_id?: string;
+  /** ingress or egress; `any` for a minimum_packet_rate rule. */
+  direction?: string;
+  max_kbps?: number;
+  max_burst_kbps?: number;
+  dscp_mark?: number;
+  min_kbps?: number;
+}
+
+export interface NeutronQosPolicy extends NeutronStandardAttrs {
+  shared: boolean;
+  /** The qos-default extension: the project's policy for networks created without one. */
+  is_default?: boolean;
+  rules: NeutronQosRule[];
+}

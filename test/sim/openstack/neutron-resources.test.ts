@@ -50,7 +50,8 @@ describe('Neutron resources', () => {
     expect(same.body.network.revision_number).toBe(3);
     expect((await demo.put(`/networks/${n.id}`, { network: {} })).body.network.revision_number).toBe(3);
 
-    expect((await demo.put(`/networks/${n.id}`, { network: { qos_policy_id: 'q1' } })).body).toEqual(err('QosPolicyNotFound', 'QoS policy q1 could not be found.'));
+    const unknownPolicy = '00000000-0000-0000-0000-000000000001';
+    expect((await demo.put(`/networks/${n.id}`, { network: { qos_policy_id: unknownPolicy } })).body).toEqual(err('QosPolicyNotFound', `QoS policy ${unknownPolicy} could not be found.`));
     expect((await demo.put(`/networks/${n.id}`, { network: { mtu: 9000 } })).body).toEqual(err('InvalidInput', 'Invalid input for operation: Requested MTU is too big, maximum is 1450.'));
     expect((await demo.del(`/networks/${n.id}`)).status).toBe(204);
     const gone = await demo.get(`/networks/${n.id}`);

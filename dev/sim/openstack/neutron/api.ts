@@ -10,6 +10,7 @@ import { networks } from './networks.ts';
 import { ports } from './ports.ts';
 import { addRouterInterface, removeRouterInterface, routers } from './routers.ts';
 import { ensureDefaultSecurityGroup, securityGroupRules, securityGroups } from './security-groups.ts';
+import { qosPolicies, ruleAlias, ruleTypes } from './qos.ts';
 import { subnets } from './subnets.ts';
 import { extensions } from './extensions.ts';
 
@@ -38,7 +39,7 @@ export class Neutron {
   constructor(opts: NeutronOptions) {
     this.opts = opts;
     this.state = new NeutronState(opts.now, opts.random, opts.defaultQuotas);
-    this.resources = [networks, subnets, routers, ports, securityGroups, securityGroupRules, floatingIps].map((make) => make(this.state) as unknown as AnyDef);
+    this.resources = [networks, subnets, routers, ports, securityGroups, securityGroupRules, floatingIps, qosPolicies].map((make) => make(this.state) as unknown as AnyDef);
   }
 
   /** Routes a request whose path is relative to the network endpoint (e.g. "/v2.0/networks"). */
@@ -52,33 +53,52 @@ export class Neutron {
     const m = req.method;
     if (parts.length === 0 && m === 'GET') return r('versions', () => json(200, { versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ href: `${req.origin}${mount}/v2.0/`, rel: 'self' }] }] }), true);
     if (parts[0] !== 'v2.0') return r('unknown', () => { throw notFound(); }, true);
-    const [, first, id, sub, tag] = parts;
+    // QoS kinds live under /v2.0/qos/ ("qos/policies", "qos/rule-types").
+    const [first, id, sub, tag] = parts[1] === 'qos' && parts.length > 2 ? [`qos/${parts[2]}`, ...parts.slice(3)] : parts.slice(1);
     if (first === undefined && m === 'GET') return r('resources.list', () => json(200, { resources: this.resources.map((d) => ({ links: [{ href: `${req.origin}${mount}/v2.0/${d.path}`, rel: 'self' }], name: d.singular, collection: d.collection })) }));
     if (first === 'extensions' && m === 'GET') return r(id ? 'extensions.show' : 'extensions.list', () => this.extensions(id, req.headers.accept));
     if (first === 'quotas' && id !== undefined && ['GET', 'PUT', 'DELETE'].includes(m) && (sub === undefined || (sub === 'details' && m === 'GET'))) {
       const verb = sub === 'details' ? 'details' : m === 'GET' ? 'show' : m === 'PUT' ? 'update' : 'reset';
       return r(`quotas.${verb}`, () => this.quota(this.caller(req), req, id, sub === 'details'));
     }
-    const def = this.resources.find((d) => d.path === first);
+    if (first === 'qos/rule-types' && sub === undefined && m === 'GET') return r(id ? 'rule_types.show' : 'rule_types.list', () => ruleTypes(this.caller(req), id, req.query));
+    const alias = first?.startsWith('qos/') && id !== undefined && sub === undefined && m !== 'POST' ? ruleAlias(this.state, first.slice('qos/'.length), id) : undefined;
+    if (alias) return this.crud(r, alias as AnyDef, id, req, mount) ?? r('unknown', () => { throw notFound(); }, true);
+    // Neutron's tags API names a QoS policy by its collection alone (/v2.0/policies/{id}/tags); a bulk
+    // replace under /qos/ is refused (Zed), a single tag there is served.
+    if (first === 'qos/policies' && id !== undefined && sub === 'tags' && tag === undefined && m === 'PUT') {
+      return r('policies.tags.replace', () => { throw new NeutronError(400, 'InvalidInput', 'Invalid input for operation: Invalid tags body.'); });
+    }
+    const def = this.resources.find((d) => d.path === (first === 'policies' && sub === 'tags' ? 'qos/policies' : first));
     if (!def) return r('unknown', () => { throw notFound(); }, true);
+    const child = sub === undefined || id === undefined ? undefined : def.children?.[sub]?.(id);
+    const crud = child ? this.crud(r, child as AnyDef, tag, req, mount) : sub === undefined ? this.crud(r, def, id, req, mount) : undefined;
+    if (crud) return crud;
     const op = (verb: string, run: (caller: Caller) => SimResponse): RoutedRequest => r(`${def.collection}.${verb}`, () => run(this.caller(req)));
-    if (id === undefined) {
-      if (m === 'GET') return op('list', (c) => this.list(c, def, req, mount));
-      if (m === 'POST') return op('create', (c) => this.create(c, def, req));
-    } else if (sub === undefined) {
-      if (m === 'GET') return op('show', (c) => json(200, { [def.singular]: pick(def.render(c, this.find(c, def, id), 'show'), req.query.getAll('fields')) }));
-      if (m === 'PUT') return op('update', (c) => this.update(c, def, id, req));
-      if (m === 'DELETE') return op('delete', (c) => this.remove(c, def, id, req));
-    } else if (def.path === 'routers' && tag === undefined && m === 'PUT' && (sub === 'add_router_interface' || sub === 'remove_router_interface')) {
+    if (id !== undefined && def.path === 'routers' && tag === undefined && m === 'PUT' && (sub === 'add_router_interface' || sub === 'remove_router_interface')) {
       return op(sub, (c) => {
         const router = this.owned(c, def, id) as unknown as Parameters<typeof addRouterInterface>[2];
         const body = parseBody(req);
         return json(200, (sub === 'add_router_interface' ? addRouterInterface : removeRouterInterface)(this.state, c, router, body));
       });
-    } else if (sub === 'tags' && def.taggable) {
-      return this.routeTags(op, def, m, id, tag, req);
     }
+    if (id !== undefined && sub === 'tags' && def.taggable) return this.routeTags(op, def, m, id, tag, req);
     return r('unknown', () => { throw notFound(); }, true);
+  }
+
+  /** The collection (no id) or member operations of one kind, or undefined for a method it does not take. */
+  private crud(r: (operation: string, run: () => SimResponse) => RoutedRequest, def: AnyDef, id: string | undefined, req: SimRequest, mount: string): RoutedRequest | undefined {
+    const op = (verb: string, run: (caller: Caller) => SimResponse): RoutedRequest => r(`${def.collection}.${verb}`, () => run(this.caller(req)));
+    const m = req.method;
+    if (id === undefined) {
+      if (m === 'GET') return op('list', (c) => this.list(c, def, req, mount));
+      if (m === 'POST') return op('create', (c) => this.create(c, def, req));
+      return undefined;
+    }
+    if (m === 'GET') return op('show', (c) => json(200, { [def.singular]: pick(def.render(c, this.find(c, def, id), 'show'), req.query.getAll('fields')) }));
+    if (m === 'PUT') return op('update', (c) => this.update(c, def, id, req));
+    if (m === 'DELETE') return op('delete', (c) => this.remove(c, def, id, req));
+    return undefined;
   }
 
   private guard(req: SimRequest, anonymous: boolean, run: () => SimResponse): SimResponse {
@@ -100,15 +120,16 @@ export class Neutron {
   }
 
   private find(caller: Caller, def: AnyDef, id: string): Standard & { tags?: string[] } {
+    def.within?.(caller);
     const rec = def.store.get(id);
     if (!rec || !def.visible(caller, rec)) throw def.notFound(id);
     return rec;
   }
 
   /** A resource the caller may change: visible but foreign resources answer 403, as Neutron's policy does. */
-  private owned(caller: Caller, def: AnyDef, id: string, action = `update_${def.singular}`): Standard & { tags?: string[] } {
+  private owned(caller: Caller, def: AnyDef, id: string, action = `update_${policyName(def)}`): Standard & { tags?: string[] } {
     const rec = this.find(caller, def, id);
-    if (!owns(caller, rec)) throw policyDenied(action);
+    if (!owns(caller, rec) || (def.adminWrites && !caller.isAdmin)) throw policyDenied(action);
     return rec;
   }
 
@@ -146,7 +167,7 @@ export class Neutron {
     if (creating) for (const key of def.required) if (body[key] === undefined) throw httpBadRequest(`Failed to parse request. Required attribute '${key}' not specified`);
     const unknown = Object.keys(body).filter((k) => !known.has(k) && !(k === 'tags' && tagsAllowed));
     if (unknown.length > 0) throw httpBadRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
-    const action = `${creating ? 'create' : 'update'}_${def.singular}`;
+    const action = `${creating ? 'create' : 'update'}_${policyName(def)}`;
     if (caller.isAdmin) return;
     // On create, Neutron only enforces an attribute's policy when the value differs from its default.
     const enforced = def.adminOnly.filter((key) => body[key] !== undefined && !(creating && key in (def.defaults ?? {}) && JSON.stringify(body[key]) === JSON.stringify(def.defaults?.[key])));
@@ -156,6 +177,7 @@ export class Neutron {
   private create(caller: Caller, def: AnyDef, req: SimRequest): SimResponse {
     const body = this.memberBody(def, req);
     this.checkAttributes(caller, def, body, true);
+    if (def.adminWrites && !caller.isAdmin) throw policyDenied(`create_${policyName(def)}`);
     const tags = body.tags === undefined ? undefined : tagList(body.tags);
     const rec = def.create(caller, body);
     if (tags) rec.tags = tags;
@@ -180,7 +202,7 @@ export class Neutron {
   }
 
   private remove(caller: Caller, def: AnyDef, id: string, req: SimRequest): SimResponse {
-    const rec = this.owned(caller, def, id, `delete_${def.singular}`);
+    const rec = this.owned(caller, def, id, `delete_${policyName(def)}`);
     this.checkRevision(req, rec);
     def.remove(caller, rec);
     return noContent();
@@ -188,10 +210,11 @@ export class Neutron {
 
   private list(caller: Caller, def: AnyDef, req: SimRequest, mount: string): SimResponse {
     const q = req.query;
-    const known = new Set([...def.post, ...def.put, ...def.readOnly, ...STANDARD_ATTRS, ...Object.keys(def.filters ?? {})]);
+    const known = new Set([...def.post, ...def.put, ...def.readOnly, ...STANDARD_ATTRS, ...Object.keys(def.filters ?? {})].filter((k) => !def.unlisted?.includes(k)));
     const filterKeys = [...new Set(q.keys())].filter((k) => !PAGING_AND_TAG_PARAMS.has(k));
     const invalid = filterKeys.filter((k) => !known.has(k));
     if (invalid.length > 0) throw httpBadRequest(`[${invalid.map((k) => `'${k}'`).join(', ')}] is invalid attribute for filtering`);
+    def.within?.(caller);
     if (def.path === 'security-groups') ensureDefaultSecurityGroup(this.state, caller.projectId);
 
     const tagsOf = (name: string): string[] => q.getAll(name).flatMap((v) => v.split(',')).filter(Boolean);
@@ -346,6 +369,8 @@ function decodeSegment(segment: string): string {
     return segment;
   }
 }
+
+const policyName = (def: AnyDef): string => def.policyName ?? def.singular;
 
 const notFound = (): NeutronError => new NeutronError(404, 'HTTPNotFound', 'The resource could not be found.');
 

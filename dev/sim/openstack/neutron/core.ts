@@ -2,7 +2,7 @@
 import { formatCidr, parseCidr, parseIp } from '../ip.ts';
 import type { AuthContext } from '../keystone.ts';
 import { pyRepr } from '../nova/schema.ts';
-import { httpBadRequest, NeutronError, overQuota, policyDenied } from './errors.ts';
+import { httpBadRequest, overQuota, policyDenied, type NeutronError } from './errors.ts';
 import type { NeutronState, Obj, QuotaKey, Standard } from './model.ts';
 
 export type Caller = AuthContext;
@@ -18,8 +18,18 @@ export type ResourceDef<T extends Standard = Standard> = {
   collection: string;
   /** JSON member key, e.g. "security_group". */
   singular: string;
-  quota: QuotaKey;
+  quota?: QuotaKey;
   taggable: boolean;
+  /** The name Neutron's policy rules use (`create_<name>`, ...); default `singular`. */
+  policyName?: string;
+  /** create, update and delete are `rule:admin_only` whoever owns the resource (QoS policies and rules). */
+  adminWrites?: boolean;
+  /** Sub-resources under `<path>/<id>/<segment>` (a QoS policy's rules), each a kind scoped to its parent's id. */
+  children?: Record<string, (parentId: string) => ResourceDef>;
+  /** Attributes it takes that Neutron neither filters nor sorts its lists by. */
+  unlisted?: readonly string[];
+  /** A sub-resource's look-up of its parent, before any list or show (Neutron answers the parent's 404 first). */
+  within?: (caller: Caller) => void;
   store: Map<string, T>;
   notFound: (id: string) => NeutronError;
   /** Attributes accepted on POST / PUT; `readOnly` lists the rest, so "not allowed" differs from "unrecognized". */
@@ -124,12 +134,6 @@ export function projectOf(caller: Caller, body: Obj, action: string): string {
 export function checkQuota(state: NeutronState, projectId: string, key: QuotaKey, adding = 1): void {
   const limit = state.quotaFor(projectId, key);
   if (limit >= 0 && state.countOwned(projectId, key) + adding > limit) throw overQuota(key);
-}
-
-/** QoS policies are not simulated: naming one is answered as Neutron answers an unknown policy. */
-export function rejectQosPolicy(body: Obj): void {
-  const id = body.qos_policy_id;
-  if (id !== undefined && id !== null) throw new NeutronError(404, 'QosPolicyNotFound', `QoS policy ${String(id)} could not be found.`);
 }
 
 /** Reads an optional attribute through a converter, keeping the default when absent. */

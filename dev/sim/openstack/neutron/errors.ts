@@ -32,6 +32,8 @@ export function policyDenied(action: string, attributeChecks: string[] = []): Ne
 /** The check for an attribute, with its sub-attribute checks (dict attributes such as external_gateway_info). */
 export const attributeCheck = (action: string, attr: string, subs: string[] = []): string =>
   subs.length === 0 ? `rule:${action}:${attr}` : `(rule:${action}:${attr} and (${subs.map((s) => `rule:${action}:${attr}:${s}`).join(' and ')}))`;
+/** Neutron's answer to an exception it did not expect (e.g. a database constraint it does not check first). */
+export const internalError = (): NeutronError => new NeutronError(500, 'HTTPInternalServerError', 'Request Failed: internal server error while processing your request.');
 export const overQuota = (resource: string): NeutronError => new NeutronError(409, 'OverQuota', `Quota exceeded for resources: ['${resource}'].`);
 export const ipAllocated = (ip: string, subnetId: string): NeutronError =>
   new NeutronError(409, 'IpAddressAlreadyAllocated', `IP address ${ip} already allocated in subnet ${subnetId}`);

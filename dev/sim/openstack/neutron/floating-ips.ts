@@ -1,11 +1,12 @@
 // Floating IPs: an address (and a hidden port) on an external network; associate, move and disassociate
 // through PUT port_id. Status stays DOWN: there is no L3 agent.
 import { parseIp } from '../ip.ts';
-import { asString, checkQuota, opt, owns, projectOf, rejectQosPolicy, type Caller, type ResourceDef } from './core.ts';
+import { asString, checkQuota, opt, owns, projectOf, type Caller, type ResourceDef } from './core.ts';
 import { badRequest, NeutronError } from './errors.ts';
 import type { FloatingIp, NeutronState, Obj } from './model.ts';
 import { networkNotFound } from './networks.ts';
 import { assignFixedIps, newPort, portNotFound } from './ports.ts';
+import { floatingIpPolicyRef } from './qos.ts';
 
 export function floatingIps(state: NeutronState): ResourceDef<FloatingIp> {
   /** Points the floating IP at a port (or nowhere), checking reachability through a router as Neutron does. */
@@ -69,7 +70,7 @@ export function floatingIps(state: NeutronState): ResourceDef<FloatingIp> {
       const net = state.networks.get(networkId);
       if (!net) throw networkNotFound(networkId);
       if (!net['router:external']) throw badRequest('floatingip', `Network ${networkId} is not a valid external network`);
-      rejectQosPolicy(body);
+      const qosPolicyId = body.qos_policy_id === undefined ? null : floatingIpPolicyRef(state, body.qos_policy_id);
       const projectId = projectOf(caller, body, 'create_floatingip');
       checkQuota(state, projectId, 'floatingip');
       const want: Obj = {};
@@ -80,14 +81,15 @@ export function floatingIps(state: NeutronState): ResourceDef<FloatingIp> {
       const address = fixedIps.find((ip) => parseIp(ip.ip_address)?.version === 4) ?? fixedIps[0];
       if (!address) throw new NeutronError(400, 'ExternalIpAddressExhausted', `Unable to find any IP address on external network ${networkId}.`);
       const fip: FloatingIp = {
-        ...state.standard(projectId, opt(body, 'description', asString, ''), 0),
+        // A policy's binding, written after the floating IP, revises it.
+        ...state.standard(projectId, opt(body, 'description', asString, ''), qosPolicyId === null ? 0 : 1),
         floating_network_id: networkId,
         floating_ip_address: address.ip_address,
         fixed_ip_address: null,
         port_id: null,
         router_id: null,
         status: 'DOWN',
-        qos_policy_id: null,
+        qos_policy_id: qosPolicyId,
         dns_domain: opt(body, 'dns_domain', asString, ''),
         dns_name: opt(body, 'dns_name', asString, ''),
         tags: [],
@@ -98,7 +100,7 @@ export function floatingIps(state: NeutronState): ResourceDef<FloatingIp> {
       return fip;
     },
     update(caller, fip, body) {
-      rejectQosPolicy(body);
+      if (body.qos_policy_id !== undefined) fip.qos_policy_id = floatingIpPolicyRef(state, body.qos_policy_id);
       if (body.description !== undefined) fip.description = asString('description', body.description);
       if (body.port_id !== undefined) associate(caller, fip, body.port_id, body.fixed_ip_address);
       else if (body.fixed_ip_address !== undefined && fip.port_id !== null) associate(caller, fip, fip.port_id, body.fixed_ip_address);

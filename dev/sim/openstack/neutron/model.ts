@@ -124,6 +124,11 @@ export type FloatingIp = Tagged & {
   dns_name: string;
 };
 
+export type QosPolicy = Tagged & { name: string; shared: boolean };
+
+/** A QoS rule: its type's parameters (max_kbps, direction, ...) kept as the API took them. */
+export type QosRule = Standard & { qos_policy_id: string; type: string; params: Obj };
+
 export type QuotaKey = 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule' | 'rbac_policy' | 'subnetpool';
 
 /** Neutron's default quotas (-1: unlimited). */
@@ -150,6 +155,10 @@ export class NeutronState {
   readonly security_groups = new Map<string, SecurityGroup>();
   readonly security_group_rules = new Map<string, SecurityGroupRule>();
   readonly floatingips = new Map<string, FloatingIp>();
+  readonly qos_policies = new Map<string, QosPolicy>();
+  readonly qos_rules = new Map<string, QosRule>();
+  /** Each project's default QoS policy (qos-default): new networks without one get it. */
+  readonly qosDefaults = new Map<string, string>();
   /** Per-project overrides of DEFAULT_QUOTAS (and of `defaultQuotas`). */
   readonly quotas = new Map<string, Partial<Record<QuotaKey, number>>>();
   defaultQuotas: Record<QuotaKey, number>;

@@ -1,7 +1,8 @@
 // Networks: tenant networks (vxlan, MTU 1450) and admin-made external/shared ones; delete cascades bare subnets.
 import { httpBadRequest, invalidInput, NeutronError } from './errors.ts';
-import { asBool, asInt, asList, asString, checkQuota, opt, owns, projectOf, rejectQosPolicy, type Caller, type ResourceDef } from './core.ts';
+import { asBool, asInt, asList, asString, checkQuota, opt, owns, projectOf, type Caller, type ResourceDef } from './core.ts';
 import type { Network, NeutronState } from './model.ts';
+import { checkNetworkPolicy, networkPolicy, qosPolicyRef } from './qos.ts';
 import { ensureDefaultSecurityGroup } from './security-groups.ts';
 
 const TENANT_MTU = 1450;
@@ -70,7 +71,6 @@ export function networks(state: NeutronState): ResourceDef<Network> {
     adminOnly: ['shared', 'router:external', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id'],
     defaults: { shared: false, 'router:external': false },
     create(caller, body) {
-      rejectQosPolicy(body);
       const projectId = projectOf(caller, body, 'create_network');
       checkQuota(state, projectId, 'network');
       const type = opt(body, 'provider:network_type', asString, 'vxlan');
@@ -89,18 +89,18 @@ export function networks(state: NeutronState): ResourceDef<Network> {
         ipv4_address_scope: null,
         ipv6_address_scope: null,
         is_default: false,
-        qos_policy_id: null,
+        qos_policy_id: networkPolicy(state, caller, body.qos_policy_id, projectId),
         'provider:network_type': type,
         'provider:physical_network': body['provider:physical_network'] === undefined ? null : asString('provider:physical_network', body['provider:physical_network']),
         'provider:segmentation_id': type === 'vxlan' ? (body['provider:segmentation_id'] === undefined ? ++segmentation : asInt('provider:segmentation_id', body['provider:segmentation_id'])) : null,
         tags: [],
       };
+      checkNetworkPolicy(state, net);
       ensureDefaultSecurityGroup(state, projectId);
       state.networks.set(net.id, net);
       return net;
     },
-    update(_caller, net, body) {
-      rejectQosPolicy(body);
+    update(caller, net, body) {
       if (body.name !== undefined) net.name = asString('name', body.name);
       if (body.description !== undefined) net.description = asString('description', body.description);
       if (body.admin_state_up !== undefined) net.admin_state_up = asBool('admin_state_up', body.admin_state_up);
@@ -109,6 +109,12 @@ export function networks(state: NeutronState): ResourceDef<Network> {
       if (body.mtu !== undefined) net.mtu = mtuOf(net['provider:network_type'], asInt('mtu', body.mtu));
       if (body.port_security_enabled !== undefined) net.port_security_enabled = asBool('port_security_enabled', body.port_security_enabled);
       if (body.dns_domain !== undefined) net.dns_domain = dnsDomain(body.dns_domain);
+      if (body.qos_policy_id !== undefined) {
+        const policyId = qosPolicyRef(state, caller, body.qos_policy_id, net.qos_policy_id);
+        const changed = policyId !== net.qos_policy_id;
+        net.qos_policy_id = policyId;
+        if (changed) checkNetworkPolicy(state, net);
+      }
     },
     remove(_caller, net) {
       const inUse = state.portsOnNetwork(net.id).filter((p) => p.device_owner !== 'network:dhcp');

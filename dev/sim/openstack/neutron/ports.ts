@@ -1,10 +1,11 @@
 // Ports: fixed IPs from the subnets' pools, a fa:16:3e MAC, the project's default security group; DOWN without agents.
 import { lastAddress, parseCidr, parseIp } from '../ip.ts';
-import { asBool, asList, asObj, asString, checkQuota, opt, owns, projectOf, rejectQosPolicy, type Caller, type ResourceDef } from './core.ts';
+import { asBool, asList, asObj, asString, checkQuota, opt, owns, projectOf, type Caller, type ResourceDef } from './core.ts';
 import { attributeCheck, ipAllocated, ipExhausted, NeutronError, policyDenied } from './errors.ts';
 import { addressIn, allocate, eui64, isAutoAddressed, usedIps } from './ipam.ts';
 import type { FixedIp, Network, NeutronState, Obj, Port, Subnet } from './model.ts';
 import { networkNotFound, networkVisible } from './networks.ts';
+import { checkPortPolicy, qosPolicyRef } from './qos.ts';
 import { ensureDefaultSecurityGroup } from './security-groups.ts';
 
 export const portNotFound = (id: string): NeutronError => new NeutronError(404, 'PortNotFound', `Port ${id} could not be found.`);
@@ -202,7 +203,6 @@ export function ports(state: NeutronState): ResourceDef<Port> {
       if (!caller.isAdmin && net.project_id !== caller.projectId && !net.shared) {
         throw new NeutronError(403, 'HTTPForbidden', `Tenant ${caller.projectId} not allowed to create port on this network`);
       }
-      rejectQosPolicy(body);
       if (body.mac_address !== undefined && !caller.isAdmin && net.project_id !== caller.projectId) throw policyDenied('create_port', [attributeCheck('create_port', 'mac_address')]);
       checkIpPolicy(caller, net, body.fixed_ips, 'create_port');
       const projectId = projectOf(caller, body, 'create_port');
@@ -213,7 +213,7 @@ export function ports(state: NeutronState): ResourceDef<Port> {
       const groups = body.security_groups === undefined ? (security ? [ensureDefaultSecurityGroup(state, projectId).id] : []) : securityGroupsOf(caller, projectId, body.security_groups);
       const pairs = body.allowed_address_pairs === undefined ? [] : pairsOf(body.allowed_address_pairs, mac);
       requireSecurity({ port_security_enabled: security, security_groups: groups, allowed_address_pairs: pairs } as Port);
-      return newPort(state, {
+      const port = newPort(state, {
         project_id: projectId,
         tenant_id: projectId,
         network_id: networkId,
@@ -229,13 +229,21 @@ export function ports(state: NeutronState): ResourceDef<Port> {
         port_security_enabled: security,
         'binding:vnic_type': opt(body, 'binding:vnic_type', asString, 'normal'),
         'binding:host_id': opt(body, 'binding:host_id', asString, ''),
+        qos_policy_id: body.qos_policy_id === undefined ? null : qosPolicyRef(state, caller, body.qos_policy_id),
       });
+      // Neutron checks the policy's rules against the port it has just written, and rolls the port back.
+      try {
+        checkPortPolicy(state, port);
+      } catch (err) {
+        state.ports.delete(port.id);
+        throw err;
+      }
+      return port;
     },
     update(caller, port, body) {
       const net = state.networks.get(port.network_id);
       if (!net) throw networkNotFound(port.network_id);
       checkIpPolicy(caller, net, body.fixed_ips, 'update_port');
-      rejectQosPolicy(body);
       if (body.name !== undefined) port.name = asString('name', body.name);
       if (body.description !== undefined) port.description = asString('description', body.description);
       if (body.admin_state_up !== undefined) port.admin_state_up = asBool('admin_state_up', body.admin_state_up);
@@ -255,6 +263,12 @@ export function ports(state: NeutronState): ResourceDef<Port> {
       if (body.dns_name !== undefined) asString('dns_name', body.dns_name); // accepted, ignored: see DNS_DOMAIN
       if (body['binding:host_id'] !== undefined) port['binding:host_id'] = asString('binding:host_id', body['binding:host_id']);
       if (body['binding:vnic_type'] !== undefined) port['binding:vnic_type'] = asString('binding:vnic_type', body['binding:vnic_type']);
+      if (body.qos_policy_id !== undefined) {
+        const policyId = qosPolicyRef(state, caller, body.qos_policy_id, port.qos_policy_id);
+        const changed = policyId !== port.qos_policy_id;
+        port.qos_policy_id = policyId;
+        if (changed) checkPortPolicy(state, port);
+      }
     },
     remove(_caller, port) {
       if (L3_OWNERS.includes(port.device_owner)) {
@@ -272,7 +286,11 @@ export function ports(state: NeutronState): ResourceDef<Port> {
     },
     visible: owns,
     render(caller, port) {
-      const out: Obj = { ...port, dns_assignment: port.fixed_ips.map((ip) => dnsAssignment(ip.ip_address)) };
+      const out: Obj = {
+        ...port,
+        dns_assignment: port.fixed_ips.map((ip) => dnsAssignment(ip.ip_address)),
+        qos_network_policy_id: state.networks.get(port.network_id)?.qos_policy_id ?? null,
+      };
       if (!caller.isAdmin) for (const key of ['binding:host_id', 'binding:profile', 'binding:vif_details', 'binding:vif_type', 'resource_request']) delete out[key];
       return out;
     },
