@@ -24,7 +24,7 @@ import {
 import { ManagedReconciler } from './managed.ts';
 import type { AnyProvider } from './provider.ts';
 import { ProviderRegistry, SECRETS_INDEX, trimUnreadSecrets, type ProviderConfig } from './provider-registry.ts';
-import { ProviderConfigReconciler } from './providerconfig.ts';
+import { ProviderConfigReconciler, refusedCredentials } from './providerconfig.ts';
 import { registerStateMetrics, type StatefulObject } from './state-metrics.ts';
 import type { BackoffOptions } from './timing.ts';
 import { VERSION } from '../version.ts';
@@ -131,13 +131,14 @@ export function createControllers(options: ControllersOptions): ControllerDefini
           return [...new Set(keysOf([...readers, ...holders]))];
         },
       };
-      // Objects going away wake a ProviderConfig that waits for them before it can be deleted.
+      // Objects going away wake a ProviderConfig that waits for them before it can be deleted; objects
+      // the cloud refused for the credentials wake it to probe them again.
       const userWatches: SecondaryWatch[] = [...w.kinds.values()].map(({ informer }) => ({
         informer,
         map: (obj) => {
           const managed = obj as ManagedObject;
           const pc = w.providerConfigs.cache.get(managed.metadata?.namespace, managed.spec?.providerConfigRef?.name ?? '');
-          return pc?.metadata.deletionTimestamp ? [objectKey(pc)] : [];
+          return pc && (pc.metadata.deletionTimestamp || refusedCredentials(managed)) ? [objectKey(pc)] : [];
         },
       }));
       return { primary: w.providerConfigs, primaryChanged: notOwnWrite, watches: [secretWatch, ...userWatches], reconcile: reconciler.reconcile };

@@ -13,7 +13,7 @@ import { FINALIZER, hasFinalizer } from '../runtime/finalizers.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
 import type { ObjectWriter } from './kube.ts';
 import { eventType, unexpectedMessage } from './failure.ts';
-import { ConfigError, SecretMissing, SecretNotLoaded, type ProbeResult } from './provider.ts';
+import { ConfigError, SecretMissing, SecretNotLoaded, type ProbeResult, type SecretRef } from './provider.ts';
 import { isTrimmed, SECRETS_INDEX, type ProviderConfig, type ProviderRegistry } from './provider-registry.ts';
 import { applyCondition, mergePatch, reconciling, stalled, type ConditionChange } from './status.ts';
 import { Backoff, kubeTime, type BackoffOptions } from './timing.ts';
@@ -37,14 +37,47 @@ function clientFailure(err: ConfigError): Failed {
   return { condition: stalled('InvalidConfiguration', err.message, 'configuration'), retry: false };
 }
 
-/** What a failed probe means (docs/design.md, "Errors, retries and what wakes an object"). */
-function probeFailure(err: unknown): Failed {
+/**
+ * Where a user puts a new pre-issued token: the Secret key of auth.tokenSecretRef, or the clouds.yaml
+ * entry's auth.token. Names and keys only, never a value.
+ */
+export function tokenLocation(pc: Pick<ProviderConfig, 'metadata' | 'spec'>, refs: readonly SecretRef[]): string | undefined {
+  const namespace = pc.metadata.namespace ?? '';
+  const token = refs.find((ref) => ref.field === 'auth.tokenSecretRef');
+  if (token) return `Secret ${namespace}/${token.name} key ${token.key}`;
+  const clouds = refs.find((ref) => ref.field === 'credentialsSecretRef');
+  const cloud = pc.spec.openstack?.cloud;
+  return clouds && `Secret ${namespace}/${clouds.name} key ${clouds.key} (clouds.${cloud ?? '<cloud>'}.auth.token)`;
+}
+
+/**
+ * What a failed probe means (docs/design.md, "Errors, retries and what wakes an object"). `tokenAt`:
+ * where the pre-issued token is, for a cloud that refused it (OpenStack's TokenRejected, auth.ts):
+ * only a new token helps, so the message says where to put one.
+ */
+export function probeFailure(err: unknown, tokenAt?: string): Failed {
   if (err instanceof EndpointError) return { condition: stalled('InvalidConfiguration', err.message, 'configuration'), retry: false };
   if (!isCloudError(err)) return { condition: reconciling('InternalError', unexpectedMessage(err), 'internal'), retry: true };
   const message = err.describe();
   if (err.kind === 'terminal' || err.kind === 'conflict') return { condition: stalled('InvalidConfiguration', message, 'terminal'), retry: false };
-  if (err.kind === 'unauthorized') return { condition: reconciling('AuthenticationFailed', `${message}; check the credentials`, 'unauthorized'), retry: true, atLeastMs: err.retryAfterMs };
+  if (err.kind === 'unauthorized') {
+    const advice =
+      err.code === 'TokenRejected' && tokenAt
+        ? `the cloud refused the token (${err.status ?? 401}): it has expired or was revoked; put a new token in ${tokenAt}`
+        : `${message}; check the credentials`;
+    return { condition: reconciling('AuthenticationFailed', advice, 'unauthorized'), retry: true, atLeastMs: err.retryAfterMs };
+  }
   return { condition: reconciling('TransientError', message, 'transient'), retry: true, atLeastMs: err.retryAfterMs };
+}
+
+/**
+ * An object whose last cloud request was refused for its credentials (Ready=False, AuthenticationFailed):
+ * its ProviderConfig, Ready until then (it is probed only when its settings change), probes again and,
+ * refused too, says so; its objects then wait (ProviderNotReady) instead of each retrying the cloud.
+ */
+export function refusedCredentials(obj: KubernetesObject): boolean {
+  const ready = getCondition((obj as { status?: { conditions?: Condition[] } }).status?.conditions, READY);
+  return ready?.status === 'False' && ready.reason === 'AuthenticationFailed';
 }
 
 /** The conditions with InsecureTLS set to say `insecure`, or removed when TLS is verified. */
@@ -137,7 +170,9 @@ export class ProviderConfigReconciler {
     const settled = pc.status?.observedGeneration === pc.metadata.generation && isTrue(pc.status?.conditions, READY);
     // After a restart a Ready ProviderConfig is trusted as it is; a later Secret change probes again.
     if (settled && !this.#probed.has(uid)) this.#probed.set(uid, entry.fingerprint);
-    if (settled && this.#probed.get(uid) === entry.fingerprint) {
+    // Objects the cloud refused for the credentials: the probe tells the ProviderConfig's Ready.
+    const refused = this.#o.users(key).some(refusedCredentials);
+    if (settled && this.#probed.get(uid) === entry.fingerprint && !refused) {
       // A status written before the InsecureTLS condition existed gets it, Ready kept as it is.
       if (getCondition(pc.status?.conditions, INSECURE_TLS)?.message !== insecure) {
         keep(await this.#patch(pc, (conditions, generation, now) => withInsecureTLS(conditions, insecure, generation, now)));
@@ -154,7 +189,7 @@ export class ProviderConfigReconciler {
       // The API server's own failures cannot be written on the object: the controller retries them.
       if (isApiServerError(err)) throw err;
       this.#probed.delete(uid);
-      const failed = probeFailure(err);
+      const failed = probeFailure(err, tokenLocation(pc, this.#o.registry.secretRefs(pc)));
       if (failed.condition.failure?.class === 'internal') ctx.log.error({ err }, 'unexpected error: a bug, please report it with this log');
       else ctx.log.info({ err: failed.condition.message }, 'ProviderConfig probe failed');
       return this.#fail(key, pc, failed, (change) => write(change, insecure));

@@ -272,7 +272,7 @@ describe('endpoints', () => {
     const revoked = parseCloudEntry({ auth: { token: 'fixed-TOKEN-5' }, network_endpoint_override: `${server.url}/networking` });
     const err = (await makeClient(revoked).probe().catch((e: unknown) => e)) as CloudError;
     expect(err).toMatchObject({ kind: 'unauthorized', code: 'TokenRejected' });
-    expect(err.message).toContain('provide a new token');
+    expect(err.message).toBe('the cloud refused the pre-issued token (401): it has expired or was revoked; provide a new token');
     expect(err.message).not.toContain('fixed-TOKEN-5');
   });
 

@@ -4,9 +4,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { realRequested, startRealOpenStack, type RealOpenStack } from './backend.ts';
-import { startCloudProxy, type CloudProxy } from './proxy.ts';
+import { mountsOf, startCloudProxy, type CloudProxy } from './proxy.ts';
 
 type Catalog = { type: string; endpoints: { url: string; interface: string }[] }[];
+
+describe('the cloud proxy\'s mounts', () => {
+  it('are /identity, /network, /compute and /image unless a service is put under another path prefix', () => {
+    expect(mountsOf()).toEqual({ identity: '/identity', network: '/network', compute: '/compute', image: '/image' });
+    expect(mountsOf({ network: 'networking/' })).toEqual({ identity: '/identity', network: '/networking', compute: '/compute', image: '/image' });
+    expect(mountsOf({ network: '/api/networking' }).network).toBe('/api/networking');
+  });
+
+  it('refuses a prefix that is empty or shared with another service', () => {
+    expect(() => mountsOf({ network: '/' })).toThrow(/a path prefix/);
+    expect(() => mountsOf({ network: '/identity' })).toThrow(/must not share a path prefix/);
+    expect(() => mountsOf({ network: '/compute/network' })).toThrow(/must not share a path prefix: \/compute\/network/);
+  });
+});
 
 describe.runIf(realRequested())('the cloud proxy in front of real Keystone + Neutron (needs CLOUDNET_REAL=1: make test-real)', () => {
   let real: RealOpenStack;
@@ -122,6 +136,24 @@ describe.runIf(realRequested())('the cloud proxy in front of real Keystone + Neu
     await expect(createNetwork(name)).rejects.toThrow();
     expect(await inCloud(name)).toEqual([]);
     expect(proxy.calls.list()).toMatchObject([{ method: 'POST', status: 0, fault: 'drop' }]);
+  });
+
+  it('serves Neutron under another path prefix (mounts), as a public cloud\'s fixed endpoint, and records it as Neutron', async () => {
+    const prefixed = await startCloudProxy({ authUrl: real.authUrl, networkUrl: real.networkUrl, mounts: { network: '/networking' } });
+    try {
+      expect(prefixed.networkUrl).toBe(`${prefixed.url}/networking`);
+      const res = await fetch(`${prefixed.url}/networking/v2.0/networks?limit=1&fields=id`, { headers: { 'X-Auth-Token': token } });
+      expect(res.status).toBe(200);
+      const versions = (await (await fetch(`${prefixed.url}/networking/`)).json()) as { versions: { links: { href: string }[] }[] };
+      expect(versions.versions[0]!.links[0]!.href).toBe(`${prefixed.url}/networking/v2.0/`);
+      expect((await fetch(`${prefixed.url}/network/v2.0/networks`, { headers: { 'X-Auth-Token': token } })).status).toBe(404);
+      expect(prefixed.calls.list().map(({ path, service, operation, status }) => ({ path, service, operation, status }))).toEqual([
+        { path: '/networking/v2.0/networks', service: 'network', operation: 'networks.list', status: 200 },
+        { path: '/networking/', service: 'network', operation: 'versions', status: 200 },
+      ]);
+    } finally {
+      await prefixed.close();
+    }
   });
 
   it('loses a response: the create happens in the real cloud, the client gets no answer', async () => {

@@ -1,9 +1,10 @@
 // A recording, fault-injecting HTTP proxy in front of a real Keystone + Neutron (+ Nova + Glance), so
 // the scenarios that need the simulator's fault injection and call accounting (dev/sim/openstack
 // faults.ts, calls.ts) run against a real cloud too. Keystone is mounted at /identity, Neutron at
-// /network, Nova at /compute, Glance at /image; upstream URLs in response bodies and headers (the
-// token's catalog, version documents' links) are rewritten to the proxy, so clients that start at the
-// proxy's auth URL never talk to the real endpoints directly.
+// /network, Nova at /compute, Glance at /image (`mounts` puts a service under another path prefix, as
+// a public cloud's fixed https://api.<domain>/networking/v2.0); upstream URLs in response bodies and
+// headers (the token's catalog, version documents' links) are rewritten to the proxy, so clients that
+// start at the proxy's auth URL never talk to the real endpoints directly.
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallLog, queryRecord } from '../../dev/sim/openstack/calls.ts';
@@ -19,6 +20,11 @@ export type CloudProxyOptions = {
   imageUrl?: string;
   /** Seed of the fault PRNG (rates). */
   seed?: number;
+  /**
+   * Path prefixes of services instead of the default ones, e.g. `{ network: '/networking' }`: Neutron's
+   * v2.0 API then answers under <proxy>/networking/v2.0, as on a public cloud's fixed endpoint.
+   */
+  mounts?: Partial<Record<Service, string>>;
 };
 
 export type CloudProxy = {
@@ -35,8 +41,23 @@ export type CloudProxy = {
   close: () => Promise<void>;
 };
 
-type Service = 'identity' | 'network' | 'compute' | 'image';
+export type Service = 'identity' | 'network' | 'compute' | 'image';
 const MOUNTS: Record<Service, string> = { identity: '/identity', network: '/network', compute: '/compute', image: '/image' };
+
+/** The services' path prefixes: the defaults, with `overrides` (a leading slash, none trailing, each distinct). */
+export function mountsOf(overrides: Partial<Record<Service, string>> = {}): Record<Service, string> {
+  const mounts = { ...MOUNTS };
+  for (const [service, path] of Object.entries(overrides) as [Service, string][]) {
+    const mount = `/${path.replace(/^\/+|\/+$/g, '')}`;
+    if (mount === '/') throw new Error(`mount of ${service}: a path prefix, not "${path}"`);
+    mounts[service] = mount;
+  }
+  const paths = Object.values(mounts);
+  const nested = paths.find((a, i) => paths.some((b, j) => i !== j && (a === b || a.startsWith(`${b}/`))));
+  if (nested) throw new Error(`mounts must not share a path prefix: ${nested}`);
+  return mounts;
+}
+
 // Hop-by-hop and length headers: recomputed for the (possibly rewritten) body.
 const SKIP_HEADERS = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'accept-encoding']);
 
@@ -105,11 +126,12 @@ export async function startCloudProxy(opts: CloudProxyOptions): Promise<CloudPro
     ...(opts.computeUrl ? { compute: new URL(new URL(opts.computeUrl).origin) } : {}),
     ...(opts.imageUrl ? { image: new URL(new URL(opts.imageUrl).origin) } : {}),
   };
+  const mounts = mountsOf(opts.mounts);
   const faults = new Faults(opts.seed ?? 1);
   const calls = new CallLog();
   let origin = '';
   const toProxy = (text: string): string =>
-    (Object.entries(upstreams) as [Service, URL][]).reduce((out, [service, upstream]) => out.replaceAll(upstream.origin, `${origin}${MOUNTS[service]}`), text);
+    (Object.entries(upstreams) as [Service, URL][]).reduce((out, [service, upstream]) => out.replaceAll(upstream.origin, `${origin}${mounts[service]}`), text);
 
   const forward = (service: Service, req: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: OutgoingHttpHeaders; body: Buffer }> =>
     new Promise((resolve, reject) => {
@@ -130,13 +152,13 @@ export async function startCloudProxy(opts: CloudProxyOptions): Promise<CloudPro
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readAll(req);
     const url = new URL(req.url ?? '/', 'http://proxy');
-    const service = (Object.keys(upstreams) as Service[]).find((s) => url.pathname === MOUNTS[s] || url.pathname.startsWith(`${MOUNTS[s]}/`));
+    const service = (Object.keys(upstreams) as Service[]).find((s) => url.pathname === mounts[s] || url.pathname.startsWith(`${mounts[s]}/`));
     const method = req.method ?? 'GET';
     if (!service) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 404, title: 'Not Found', message: 'not a proxied service' } }));
       return;
     }
-    const upstreamPath = url.pathname.slice(MOUNTS[service].length) || '/';
+    const upstreamPath = url.pathname.slice(mounts[service].length) || '/';
     const operation = operationOf(service, method, upstreamPath, body.toString('utf8'));
     const call = { method, path: url.pathname, query: queryRecord(url.searchParams), service, operation };
     const json = (r: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void => {
@@ -165,8 +187,8 @@ export async function startCloudProxy(opts: CloudProxyOptions): Promise<CloudPro
   const networkPath = new URL(opts.networkUrl).pathname.replace(/\/$/, '');
   return {
     url: origin,
-    authUrl: `${origin}${MOUNTS.identity}${authPath}`,
-    networkUrl: `${origin}${MOUNTS.network}${networkPath}`,
+    authUrl: `${origin}${mounts.identity}${authPath}`,
+    networkUrl: `${origin}${mounts.network}${networkPath}`,
     faults,
     calls,
     rewrite: toProxy,

@@ -114,7 +114,8 @@ export class KeystoneAuth {
           operation: 'authenticate',
           status: 401,
           code: 'TokenRejected',
-          message: 'the cloud rejected the pre-issued token; provide a new token',
+          // No Keystone call: the service refused the token it was sent, and nothing here can renew it.
+          message: 'the cloud refused the pre-issued token (401): it has expired or was revoked; provide a new token',
           kind: 'unauthorized',
         }),
       );
