@@ -331,7 +331,8 @@ export const labelWidgetAdapter: Adapter<WidgetResource, WidgetFilter, WidgetSum
     }),
 };
 
-function applyMergePatch(target: unknown, patch: unknown): unknown {
+/** Applies a JSON merge patch (RFC 7386) as the API server does. */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [key, value] of Object.entries(patch)) {

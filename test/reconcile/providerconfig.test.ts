@@ -12,6 +12,7 @@ import { probeFailure, ProviderConfigReconciler, refusedCredentials, tokenLocati
 import { Cache } from '../../src/runtime/cache.ts';
 import type { ReconcileContext } from '../../src/runtime/controller.ts';
 import { FINALIZER } from '../../src/runtime/finalizers.ts';
+import { applyMergePatch } from './fakes.ts';
 
 const TOKEN = 'gAAAAAB-the-token-itself';
 
@@ -20,17 +21,6 @@ const tokenRejected = () =>
 
 const tokenSpec = (): ProviderConfigSpec =>
   ({ provider: 'openstack', openstack: { auth: { type: 'token', tokenSecretRef: { name: 'cloud-token', key: 'token' } }, endpointOverrides: { network: 'https://api.example.com/networking/v2.0' }, insecureSkipTLSVerify: false }, rateLimit: { qps: 10, burst: 20 } }) as ProviderConfigSpec;
-
-/** Apply a JSON merge patch (RFC 7386). */
-function merge(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = merge(out[key], value);
-  }
-  return out;
-}
 
 function setup() {
   let probe: () => Promise<{ message: string }> = async () => ({ message: 'authenticated' });
@@ -59,7 +49,7 @@ function setup() {
     const current = providerConfigs.get('team-a', obj.metadata.name)!;
     const patch = compute(current);
     if (patch === undefined) return undefined;
-    const updated = { ...current, metadata: { ...current.metadata, resourceVersion: String(Number(current.metadata.resourceVersion) + 1) }, status: merge(current.status, patch) as ProviderConfig['status'] };
+    const updated = { ...current, metadata: { ...current.metadata, resourceVersion: String(Number(current.metadata.resourceVersion) + 1) }, status: applyMergePatch(current.status, patch) as ProviderConfig['status'] };
     providerConfigs.upsert(updated);
     return updated;
   };
