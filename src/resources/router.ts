@@ -34,15 +34,15 @@ interface InterfaceChanges {
 /** Owners of the ports of a router's interfaces: legacy, distributed (DVR) and HA routers. */
 const INTERFACE_OWNERS = ['network:router_interface', 'network:router_interface_distributed', 'network:ha_router_replicated_interface'];
 
+const interfacePortsOf = (cloud: OpenStackClient, routerIds: string[]): Promise<NeutronPort[]> =>
+  cloud.neutron.ports.list({ filters: { device_id: routerIds, device_owner: INTERFACE_OWNERS } });
+
 /** Neutron's default when enable_snat is not sent (enable_snat_by_default). */
 const DEFAULT_SNAT = true;
 
 async function withInterfaces(cloud: OpenStackClient, routers: NeutronRouter[]): Promise<ObservedRouter[]> {
   if (routers.length === 0) return [];
-  const ports = await listForEach(
-    routers.map((r) => r.id),
-    (ids) => cloud.neutron.ports.list({ filters: { device_id: ids, device_owner: INTERFACE_OWNERS } }),
-  );
+  const ports = await listForEach(routers.map((r) => r.id), (ids) => interfacePortsOf(cloud, ids));
   return routers.map((r) => ({ ...r, interfacePorts: ports.filter((p) => p.device_id === r.id) }));
 }
 
@@ -100,12 +100,22 @@ function gatewayChange(desired: GatewayBody | undefined, observed: NeutronExtern
   };
 }
 
-/** Attaches a subnet; one already attached (a retried request whose answer was lost) counts as done. */
+/**
+ * Attaches a subnet. An earlier request of ours for the same interface (its answer lost, or timed out
+ * while Neutron still works on it) counts as done: Neutron answers the repeat "already has a port on
+ * subnet" once the first has finished, and 409 IpAddressAlreadyAllocated (the gateway address) while
+ * the first has made its port but not yet bound it to the router. That 409 is a real conflict only when
+ * the address is not on a port of this router.
+ */
 async function attach(cloud: OpenStackClient, routerId: string, subnetId: string): Promise<void> {
   try {
     await cloud.neutron.addRouterInterface(routerId, { subnet_id: subnetId });
   } catch (err) {
-    if (!(isCloudError(err) && err.status === 400 && /already has a port on subnet/i.test(err.message))) throw err;
+    if (!isCloudError(err)) throw err;
+    if (err.status === 400 && /already has a port on subnet/i.test(err.message)) return;
+    if (!(err.status === 409 && err.code === 'IpAddressAlreadyAllocated')) throw err;
+    const ports = await interfacePortsOf(cloud, [routerId]);
+    if (!ports.some((p) => p.fixed_ips.some((ip) => ip.subnet_id === subnetId))) throw err;
   }
 }
 

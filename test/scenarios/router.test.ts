@@ -329,4 +329,19 @@ describe('Router: crash-safe', () => {
     expect(s.calls.list({ operation: 'routers.add_router_interface' }).map((c) => c.fault ?? c.status)).toEqual(['lose-response', 400]);
     expect(condition(done, 'Stalled')).toBeUndefined();
   });
+
+  it("a repeat that races its first request (timed out, still attaching) gets Neutron's 409 for the gateway address: done, not a conflict", async () => {
+    const s = await start();
+    const subnets = await withSubnets(s, 'a');
+    // Real Neutron creates the interface's port (device_id the router) before it binds it to the router:
+    // a repeat in between passes the "already has a port" check and fails on the gateway address.
+    const raced = { NeutronError: { type: 'IpAddressAlreadyAllocated', message: `IP address 10.20.0.1 already allocated in subnet ${subnets.a}`, detail: '' } };
+    s.faults.add({ kind: 'lose-response', times: 1, match: { method: 'PUT', pathPattern: /add_router_interface$/ } });
+    s.faults.add({ status: 409, body: raced, times: 1, match: { method: 'PUT', pathPattern: /add_router_interface$/ } });
+    await s.apply(router('r', { resource: { interfaces: [subnetRef('a')] } }));
+    const done = await s.waitReady('Router', 'r');
+    expect(await interfaceSubnets(s, done.status!.id as string)).toEqual([subnets.a]);
+    expect(s.calls.list({ operation: 'routers.add_router_interface' }).map((c) => c.fault ?? c.status)).toEqual(['lose-response', 'error']);
+    expect(condition(done, 'Stalled')).toBeUndefined();
+  });
 });
