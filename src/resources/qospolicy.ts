@@ -93,7 +93,23 @@ async function applyRules(cloud: OpenStackClient, policyId: string, plan: RulesP
   const rules = (type: string) => cloud.neutron.qosRules(policyId, type);
   for (const rule of plan.delete) await rules(rule.type).delete(rule.id);
   for (const rule of plan.update) await rules(rule.type).update(rule.id, rule.fields);
-  for (const rule of plan.create) await rules(rule.type).create(rule.fields);
+  for (const rule of plan.create) await createRule(cloud, policyId, rule);
+}
+
+/**
+ * Creates a rule. Neutron refuses a second rule of a type and direction with 409 QoSRulesConflict: after
+ * a create of ours that timed out while Neutron still worked on it, that is our own rule, now in the
+ * policy, and the next diff brings its values to the spec's. A conflict with no such rule stays one.
+ */
+async function createRule(cloud: OpenStackClient, policyId: string, rule: RuleBody): Promise<void> {
+  try {
+    await cloud.neutron.qosRules(policyId, rule.type).create(rule.fields);
+  } catch (err) {
+    if (!(isCloudError(err) && err.status === 409 && err.code === 'QoSRulesConflict')) throw err;
+    const key = ruleKey(rule.type, rule.fields.direction as string | undefined);
+    const { rules } = await refetch(cloud, policyId);
+    if (!rules?.some((r) => ruleKey(typeOf(r), r.direction) === key)) throw err;
+  }
 }
 
 async function refetch(cloud: OpenStackClient, id: string): Promise<NeutronQosPolicy> {

@@ -82,7 +82,7 @@ describe('planRules', () => {
 });
 
 /** A fake Neutron holding QoS policies and their rules, as the API reference describes them (Zed: tags by PUT). */
-function fakeNeutron(options: { createPolicy?: Reply; deletePolicy?: Reply } = {}) {
+function fakeNeutron(options: { createPolicy?: Reply; deletePolicy?: Reply; ruleConflict?: 'made' | 'not-made' } = {}) {
   const policies = new Map<string, NeutronQosPolicy>();
   const handler = (req: Seen): Reply => {
     const path = req.path.replace('/networking/v2.0/', '');
@@ -109,7 +109,12 @@ function fakeNeutron(options: { createPolicy?: Reply; deletePolicy?: Reply } = {
     const type = sub.replace(/_rules$/, '');
     if (req.method === 'POST') {
       const created = { id: randomUUID(), ...body[`${type}_rule`] };
-      policy.rules.push({ ...created, type });
+      // ruleConflict 'made': an earlier request of the operator's (timed out) made the rule and this is
+      // its repeat; 'not-made': a conflict with a rule the policy does not show.
+      if (options.ruleConflict !== 'not-made') policy.rules.push({ ...created, type });
+      if (options.ruleConflict) {
+        return { status: 409, body: neutronError('QoSRulesConflict', `Rule ${type} conflicts with rule ${created.id} which already exists in QoS Policy ${policy.id}.`) };
+      }
       return { status: 201, body: { [`${type}_rule`]: created } };
     }
     const found = policy.rules.find((r) => r.id === ruleId);
@@ -189,6 +194,23 @@ describe('QoSPolicy adapter against Neutron', () => {
     const err = await qosPolicy.create(client, { ...want(gold, 'gold'), ...CREATE_REQUEST }, []).catch((e: unknown) => e);
     expect(isCloudError(err, 'terminal')).toBe(true);
     expect((err as Error).message).toMatch(/^rule:create_policy is disallowed by policy \(.*only administrators create QoS policies.*managementPolicy: ObserveOnly\)$/);
+  });
+
+  it("a rule create that meets its own earlier request (409 QoSRulesConflict, the rule now there) is done; a conflict without it stays one", async () => {
+    const limited: QoSPolicyResource = { rules: { bandwidthLimits: [{ direction: 'ingress', maxKbps: 2000, maxBurstKbps: 0 }] } };
+    const made = await openStackAt(fakeNeutron({ ruleConflict: 'made' }).handler, { network: '/networking' });
+    const created = (await qosPolicy.create(made.client, { ...want(limited, 'p'), ...CREATE_REQUEST }, [])) as NeutronQosPolicy;
+    expect(requests(made.server.seen).slice(-3)).toEqual([
+      'POST qos/policies/{id}/bandwidth_limit_rules {"bandwidth_limit_rule":{"max_kbps":2000,"max_burst_kbps":0,"direction":"ingress"}}',
+      'GET qos/policies/{id}',
+      'GET qos/policies/{id}',
+    ]);
+    expect(qosPolicy.diff(want(limited, 'p'), created)).toBeUndefined();
+
+    const notMade = await openStackAt(fakeNeutron({ ruleConflict: 'not-made' }).handler, { network: '/networking' });
+    const err = await qosPolicy.create(notMade.client, { ...want(limited, 'q'), ...CREATE_REQUEST }, []).catch((e: unknown) => e);
+    expect(isCloudError(err, 'conflict')).toBe(true);
+    expect((err as Error).message).toMatch(/^QoS policy \S+ was created but setting its rules failed: Rule bandwidth_limit conflicts with rule /);
   });
 
   it('a delete while something uses the policy is busy (retried), one already gone is done', async () => {
