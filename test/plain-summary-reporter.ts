@@ -22,12 +22,12 @@ export default class PlainSummaryReporter implements Reporter {
         }
         const state = test.result().state;
         if (state === 'passed') counts.passed++;
-        else if (state === 'failed') {
+        else if (state !== 'failed') counts.skipped++;
+        else {
           counts.failed++;
           const message = test.result().errors?.[0]?.message?.split('\n')[0] ?? '';
           failures.push(`FAILED ${module.moduleId.replace(`${process.cwd()}/`, '')} > ${test.fullName}: ${message}`);
         }
-        else counts.skipped++;
       }
     }
     console.log(`vitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
