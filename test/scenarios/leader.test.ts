@@ -2,7 +2,8 @@
 // OpenStack simulator. Each replica names itself in its User-Agent, so the simulator's call log says
 // who sent every cloud write: the old leader's writes all come before the new leader's first, also
 // when the old leader was frozen (SIGSTOP) past its lease and then resumed: the fence refuses its
-// writes, and it steps down and exits 1.
+// writes, and it steps down and exits 1. The one exception is the gap docs/design.md names: a write
+// that had passed the fence's check when the process froze goes out when it resumes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -23,6 +24,12 @@ const RENEW_DEADLINE_MS = 2000;
 const RETRY_MS = 500;
 /** client-go's bound on a takeover (the lease, then one jittered retry period), and some scheduling slack on a loaded machine. */
 const HANDOVER_BOUND_MS = LEASE_MS + RETRY_MS * 1.2 + 300;
+/**
+ * Writes of a frozen leader that had passed the fence's check (a moment before its request reached the
+ * socket) and go out when it resumes: one per request caught in that moment. Seen on the real tier: 1.
+ * A fence that let the resumed leader act would send all of them (about 12 here).
+ */
+const PAST_THE_CHECK_MAX = 2;
 const NAMES = Array.from({ length: 20 }, (_, i) => `net-${String(i).padStart(2, '0')}`);
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -141,9 +148,12 @@ class TwoReplicas {
     return inCloud.length / NAMES.length;
   }
 
-  /** The old leader's writes all come before the new leader's first, in the cloud's order and clock. */
-  expectNoOverlap(old: Replica, next: Replica): void {
-    const all = this.writes();
+  /**
+   * The old leader's writes all come before the new leader's first, in the cloud's order and clock;
+   * `pastTheCheck`, writes the old leader sent as it resumed, aside.
+   */
+  expectNoOverlap(old: Replica, next: Replica, pastTheCheck: CallRecord[] = []): void {
+    const all = this.writes().filter((c) => !pastTheCheck.includes(c));
     // By the whole User-Agent: one identity may be a prefix of another (hostname_123, hostname_1234).
     const lastOld = all.findLastIndex((c) => c.userAgent === userAgentOf(old));
     const firstNew = all.findIndex((c) => c.userAgent === userAgentOf(next));
@@ -151,7 +161,7 @@ class TwoReplicas {
     expect(firstNew).toBeGreaterThan(lastOld);
     expect(all[firstNew]!.at).toBeGreaterThan(all[lastOld]!.at);
     // Nobody else wrote.
-    expect(this.writes(old).length + this.writes(next).length).toBe(all.length);
+    expect(this.writes(old).length + this.writes(next).length).toBe(all.length + pastTheCheck.length);
   }
 
   /** "n writes (POST a, PUT b) at +first..+last ms" from t0. */
@@ -252,15 +262,19 @@ describe('two replicas with --leader-elect', () => {
       await t.allReady();
 
       const perObject = await t.expectOneNetworkEach('v2');
-      t.expectNoOverlap(leader, standby);
-      expect(t.writes(leader).filter((c) => c.at >= resumedAt)).toEqual([]);
+      // Frozen for seconds, its writes in flight were answered long before it resumed: what it wrote
+      // after is only what had passed the check, and nothing once the fence had refused.
+      const pastTheCheck = t.writes(leader).filter((c) => c.at >= resumedAt);
+      expect(pastTheCheck.length).toBeLessThanOrEqual(PAST_THE_CHECK_MAX);
+      t.expectNoOverlap(leader, standby, pastTheCheck);
       expect(logged(leader, '"msg":"failed to renew the leader lease within the renew deadline; stepping down"')).toBe(1);
       const refusedCloud = logged(leader, '"msg":"cloud write not sent: this replica may no longer hold the leader lease"');
       const refusedKube = logged(leader, '"type":"FencedError"');
       console.log(
         `SIGSTOP handover: ${handoverMs} ms (lease ${LEASE_MS} ms, renew deadline ${RENEW_DEADLINE_MS} ms, retry ${RETRY_MS} ms); SIGCONT after ${resumedAt - stoppedAt} ms, ` +
           `old leader exited 1 ${exitedMs} ms later; from the SIGSTOP: old leader ${t.window(leader, stoppedAt)}, new leader ${t.window(standby, stoppedAt)}; ` +
-          `refused by the fence after SIGCONT: ${refusedCloud} cloud writes, ${refusedKube} Kubernetes writes; networks per object: ${perObject}`,
+          `refused by the fence after SIGCONT: ${refusedCloud} cloud writes, ${refusedKube} Kubernetes writes; ` +
+          `sent at SIGCONT, past the check: ${pastTheCheck.map((c) => `${c.method} ${c.status}`).join(', ') || 'none'}; networks per object: ${perObject}`,
       );
       expect(handoverMs).toBeLessThanOrEqual(HANDOVER_BOUND_MS);
       // It resumed with work under way: something it tried was refused, not sent.
