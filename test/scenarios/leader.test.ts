@@ -27,7 +27,7 @@ const HANDOVER_BOUND_MS = LEASE_MS + RETRY_MS * 1.2 + 300;
 /**
  * Writes of a frozen leader that had passed the fence's check (a moment before its request reached the
  * socket) and go out when it resumes: one per request caught in that moment. Seen on the real tier: 1.
- * A fence that let the resumed leader act would send every write it refuses now (4 to 12 in the runs here).
+ * A fence that let the resumed leader act would send every write it refuses now (3 to 12 in the runs here).
  */
 const PAST_THE_CHECK_MAX = 2;
 const NAMES = Array.from({ length: 20 }, (_, i) => `net-${String(i).padStart(2, '0')}`);
